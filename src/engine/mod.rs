@@ -1,0 +1,712 @@
+//! Evaluates compiled rules over the resources of one unit.
+//!
+//! Each resource runs only the rules for its type. A condition evaluates to pass, fail (with
+//! the places to report) or unknown (it depends on a value the template does not decide);
+//! unknown never becomes a finding, but is kept so `--show-unknown` can list it.
+
+pub mod builtin;
+pub mod cond;
+pub mod graph;
+pub mod iam;
+pub mod path;
+
+use crate::model::{Resource, Unit};
+use crate::rules::RuleSet;
+use crate::tree::{Kind, Node, Span};
+use cond::{Cond, Op};
+use graph::Graph;
+use path::Slot;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// A secondary place related to a violation (the key a reference leads to, the companion
+/// resource that is wrong).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Related {
+    pub file: usize,
+    pub span: Span,
+    pub label: String,
+}
+
+/// One place where a rule fails.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Violation {
+    pub file: usize,
+    pub span: Span,
+    /// Property path (stable across edits elsewhere; part of the fingerprint).
+    pub path: String,
+    /// What is wrong there, in a few words.
+    pub detail: String,
+    pub related: Vec<Related>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    Pass,
+    Fail(Vec<Violation>),
+    Unknown(String),
+}
+
+/// A rule's verdict on one resource, as the engine produces it.
+#[derive(Clone, Debug)]
+pub struct RawFinding {
+    pub rule: usize,
+    pub resource: usize,
+    pub violation: Violation,
+}
+
+/// A decision that depended on a value the template does not decide.
+#[derive(Clone, Debug)]
+pub struct RawUnknown {
+    pub rule: usize,
+    pub resource: usize,
+    pub why: String,
+}
+
+/// The place a check is evaluated at: the resource (for its header and file) and the node
+/// paths start from (the properties, or a list element inside `each`).
+#[derive(Clone, Copy)]
+struct At<'a> {
+    res: &'a Resource,
+    root: &'a Node,
+}
+
+pub struct Ctx<'a> {
+    pub unit: &'a Unit,
+    pub graph: &'a Graph,
+    /// Nesting guard for `follow`/`referenced_by` chains.
+    depth: std::cell::Cell<u32>,
+}
+
+/// Rule parameter overrides from the config, by rule id.
+pub type ParamOverrides = HashMap<String, serde_json::Map<String, Value>>;
+
+/// Runs every applicable rule on every resource of `unit`.
+pub fn evaluate_unit(unit: &Unit, rules: &RuleSet) -> (Vec<RawFinding>, Vec<RawUnknown>) {
+    let graph = Graph::build(unit);
+    let ctx = Ctx {
+        unit,
+        graph: &graph,
+        depth: std::cell::Cell::new(0),
+    };
+    let format = unit.format;
+    let mut by_type: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (ri, rule) in rules.rules.iter().enumerate() {
+        if let Some(t) = rule.target(format) {
+            for ty in &t.types {
+                by_type.entry(ty.as_str()).or_default().push(ri);
+            }
+        }
+    }
+    let mut findings = Vec::new();
+    let mut unknowns = Vec::new();
+    for (i, res) in unit.resources.iter().enumerate() {
+        let Some(rule_ids) = by_type.get(res.rtype.as_str()) else {
+            continue;
+        };
+        for &ri in rule_ids {
+            let Some(target) = rules.rules[ri].target(format) else {
+                continue;
+            };
+            if target.ml_scope && !graph.ml_scope[i] {
+                continue;
+            }
+            let at = At {
+                res,
+                root: &res.properties,
+            };
+            match ctx.eval(&target.cond, at) {
+                Outcome::Pass => {}
+                Outcome::Unknown(why) => unknowns.push(RawUnknown {
+                    rule: ri,
+                    resource: i,
+                    why,
+                }),
+                Outcome::Fail(vs) => {
+                    let mut seen: Vec<(usize, Span, String)> = Vec::new();
+                    for v in vs {
+                        let key = (v.file, v.span, v.path.clone());
+                        if seen.contains(&key) {
+                            continue;
+                        }
+                        seen.push(key);
+                        findings.push(RawFinding {
+                            rule: ri,
+                            resource: i,
+                            violation: v,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    (findings, unknowns)
+}
+
+/// Compares a known scalar with a rule operand (`true` matches "true" and "True"; numbers
+/// compare numerically).
+pub fn scalar_eq(text: &str, v: &Value) -> bool {
+    match v {
+        Value::String(s) => text == s,
+        Value::Bool(b) => text.eq_ignore_ascii_case(if *b { "true" } else { "false" }),
+        Value::Number(n) => match (text.parse::<f64>(), n.as_f64()) {
+            (Ok(a), Some(b)) => a == b,
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("{s:?}"),
+        Value::Array(a) => a.iter().map(show).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+fn last_name(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
+}
+
+/// Combines outcomes: every one must pass.
+fn all(outcomes: impl IntoIterator<Item = Outcome>) -> Outcome {
+    let mut fails = Vec::new();
+    let mut unknown = None;
+    for o in outcomes {
+        match o {
+            Outcome::Pass => {}
+            Outcome::Fail(v) => fails.extend(v),
+            Outcome::Unknown(w) => unknown = unknown.or(Some(w)),
+        }
+    }
+    if !fails.is_empty() {
+        Outcome::Fail(fails)
+    } else if let Some(w) = unknown {
+        Outcome::Unknown(w)
+    } else {
+        Outcome::Pass
+    }
+}
+
+/// Combines outcomes: one passing is enough.
+fn any(outcomes: impl IntoIterator<Item = Outcome>) -> Outcome {
+    let mut fails = Vec::new();
+    let mut unknown = None;
+    for o in outcomes {
+        match o {
+            Outcome::Pass => return Outcome::Pass,
+            Outcome::Fail(v) => fails.extend(v),
+            Outcome::Unknown(w) => unknown = unknown.or(Some(w)),
+        }
+    }
+    if let Some(w) = unknown {
+        Outcome::Unknown(w)
+    } else if fails.is_empty() {
+        Outcome::Pass
+    } else {
+        fails.truncate(1);
+        Outcome::Fail(fails)
+    }
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(unit: &'a Unit, graph: &'a Graph) -> Ctx<'a> {
+        Ctx {
+            unit,
+            graph,
+            depth: std::cell::Cell::new(0),
+        }
+    }
+
+    fn header(&self, at: At, path: &str, detail: String) -> Violation {
+        Violation {
+            file: at.res.file,
+            span: at.res.header,
+            path: path.to_string(),
+            detail,
+            related: Vec::new(),
+        }
+    }
+
+    fn eval(&self, cond: &Cond, at: At<'a>) -> Outcome {
+        match cond {
+            Cond::Leaf {
+                path,
+                op,
+                default,
+                any: q_any,
+            } => self.leaf(at, &path.text, &path.segments, op, default.as_ref(), *q_any),
+            Cond::All(cs) => all(cs.iter().map(|c| self.eval(c, at))),
+            Cond::Any(cs) => any(cs.iter().map(|c| self.eval(c, at))),
+            Cond::Not(c) => match self.eval(c, at) {
+                Outcome::Pass => Outcome::Fail(vec![self.header(
+                    at,
+                    "",
+                    "the condition it must not meet holds".into(),
+                )]),
+                Outcome::Fail(_) => Outcome::Pass,
+                u => u,
+            },
+            Cond::If {
+                cond,
+                then,
+                otherwise,
+            } => match self.eval(cond, at) {
+                Outcome::Pass => self.eval(then, at),
+                Outcome::Fail(_) => otherwise
+                    .as_ref()
+                    .map_or(Outcome::Pass, |o| self.eval(o, at)),
+                Outcome::Unknown(w) => {
+                    let a = self.eval(then, at);
+                    let b = otherwise
+                        .as_ref()
+                        .map_or(Outcome::Pass, |o| self.eval(o, at));
+                    if a == Outcome::Pass && b == Outcome::Pass {
+                        Outcome::Pass
+                    } else {
+                        Outcome::Unknown(w)
+                    }
+                }
+            },
+            Cond::Each {
+                path,
+                filter,
+                min,
+                check,
+            } => self.each(at, path, filter.as_deref(), *min, check.as_deref()),
+            Cond::Follow { path, types, check } => self.follow(at, path, types, check),
+            Cond::ReferencedBy {
+                types,
+                path,
+                min,
+                check,
+            } => self.referenced_by(at, types, path, *min, check.as_deref()),
+            Cond::IamPolicy { documents, forbid } => {
+                iam::check(self, at.res, at.root, documents, forbid)
+            }
+            Cond::Builtin { name, args } => builtin::run(self, at.res, at.root, name, args),
+        }
+    }
+
+    fn leaf(
+        &self,
+        at: At,
+        text: &str,
+        segs: &[cond::Segment],
+        op: &Op,
+        default: Option<&Value>,
+        q_any: bool,
+    ) -> Outcome {
+        let slots = path::walk(at.root, segs);
+        if op.is_aggregate() {
+            return self.aggregate(at, text, &slots, op, default);
+        }
+        let outcomes = slots.iter().map(|slot| match slot {
+            Slot::Unknown { why, .. } => match op {
+                Op::Exists(true) => Outcome::Pass,
+                _ => Outcome::Unknown(why.clone()),
+            },
+            Slot::Absent { path } => match default {
+                Some(d) => match test_value(op, d) {
+                    Some(true) => Outcome::Pass,
+                    _ => Outcome::Fail(vec![self.header(
+                        at,
+                        path,
+                        format!(
+                            "`{}` is not set (the default is {})",
+                            last_name(path),
+                            show(d)
+                        ),
+                    )]),
+                },
+                None => match op {
+                    Op::Exists(true) | Op::NotEmpty => Outcome::Fail(vec![self.header(
+                        at,
+                        path,
+                        format!("`{}` is not set", last_name(path)),
+                    )]),
+                    _ => Outcome::Pass,
+                },
+            },
+            Slot::Present { key, node, path } => {
+                let span = key.map_or(node.span, |k| k.span);
+                match test_node(op, node) {
+                    Ok(true) => Outcome::Pass,
+                    Ok(false) => Outcome::Fail(vec![Violation {
+                        file: at.res.file,
+                        span,
+                        path: path.clone(),
+                        detail: describe_fail(op, path, node),
+                        related: Vec::new(),
+                    }]),
+                    Err(why) => Outcome::Unknown(why),
+                }
+            }
+        });
+        if q_any {
+            any(outcomes)
+        } else {
+            all(outcomes)
+        }
+    }
+
+    fn aggregate(
+        &self,
+        at: At,
+        text: &str,
+        slots: &[Slot],
+        op: &Op,
+        default: Option<&Value>,
+    ) -> Outcome {
+        let mut values: Vec<(String, Span, String)> = Vec::new();
+        let mut unknown = None;
+        for slot in slots {
+            match slot {
+                Slot::Present { key, node, path } => match node.scalar_text() {
+                    Some(t) => values.push((
+                        t.into_owned(),
+                        key.map_or(node.span, |k| k.span),
+                        path.clone(),
+                    )),
+                    None => unknown = unknown.or(Some(format!("`{path}` is {}", node.describe()))),
+                },
+                Slot::Unknown { why, .. } => unknown = unknown.or(Some(why.clone())),
+                Slot::Absent { .. } => {}
+            }
+        }
+        if values.is_empty() && unknown.is_none() {
+            if let Some(d) = default {
+                if let Value::Array(a) = d {
+                    values.extend(a.iter().filter_map(|v| {
+                        v.as_str()
+                            .map(|s| (s.to_string(), at.res.header, text.to_string()))
+                    }));
+                } else if let Some(s) = d.as_str() {
+                    values.push((s.to_string(), at.res.header, text.to_string()));
+                }
+            }
+        }
+        let has = |v: &Value| values.iter().any(|(t, _, _)| scalar_eq(t, v));
+        match op {
+            Op::Includes(_) | Op::IncludesAll(_) => {
+                let wanted: Vec<&Value> = match op {
+                    Op::Includes(v) => vec![v],
+                    Op::IncludesAll(vs) => vs.iter().collect(),
+                    _ => Vec::new(),
+                };
+                let missing: Vec<String> =
+                    wanted.iter().filter(|w| !has(w)).map(|w| show(w)).collect();
+                if missing.is_empty() {
+                    Outcome::Pass
+                } else if let Some(w) = unknown {
+                    Outcome::Unknown(w)
+                } else {
+                    Outcome::Fail(vec![self.header(
+                        at,
+                        text,
+                        format!("`{}` lacks {}", text, missing.join(", ")),
+                    )])
+                }
+            }
+            Op::Excludes(banned) => {
+                let bad: Vec<Violation> = values
+                    .iter()
+                    .filter(|(t, _, _)| banned.iter().any(|b| scalar_eq(t, b)))
+                    .map(|(t, span, path)| Violation {
+                        file: at.res.file,
+                        span: *span,
+                        path: path.clone(),
+                        detail: format!("`{}` is {t:?}", last_name(path)),
+                        related: Vec::new(),
+                    })
+                    .collect();
+                if !bad.is_empty() {
+                    Outcome::Fail(bad)
+                } else if let Some(w) = unknown {
+                    Outcome::Unknown(w)
+                } else {
+                    Outcome::Pass
+                }
+            }
+            _ => Outcome::Pass,
+        }
+    }
+
+    fn each(
+        &self,
+        at: At<'a>,
+        p: &cond::Path,
+        filter: Option<&Cond>,
+        min: usize,
+        check: Option<&Cond>,
+    ) -> Outcome {
+        let mut elements: Vec<&'a Node> = Vec::new();
+        let mut unknown = None;
+        for slot in path::walk(at.root, &p.segments) {
+            match slot {
+                Slot::Present { node, .. } => match &node.kind {
+                    Kind::Seq(items) => elements.extend(items.iter()),
+                    _ => elements.push(node),
+                },
+                Slot::Unknown { why, .. } => unknown = unknown.or(Some(why)),
+                Slot::Absent { .. } => {}
+            }
+        }
+        let mut matched = 0usize;
+        let mut maybe = 0usize;
+        let mut outcomes = Vec::new();
+        for el in elements {
+            if let Kind::Unknown(why) = &el.kind {
+                maybe += 1;
+                unknown = unknown.or(Some(why.clone()));
+                continue;
+            }
+            let inner = At {
+                res: at.res,
+                root: el,
+            };
+            match filter.map_or(Outcome::Pass, |f| self.eval(f, inner)) {
+                Outcome::Pass => {
+                    matched += 1;
+                    if let Some(c) = check {
+                        outcomes.push(self.eval(c, inner));
+                    }
+                }
+                Outcome::Fail(_) => {}
+                Outcome::Unknown(w) => {
+                    maybe += 1;
+                    unknown = unknown.or(Some(w));
+                }
+            }
+        }
+        let checked = all(outcomes);
+        if matches!(checked, Outcome::Fail(_)) {
+            return checked;
+        }
+        if matched < min {
+            if maybe > 0 || unknown.is_some() {
+                return Outcome::Unknown(
+                    unknown.unwrap_or_else(|| "undecided list elements".into()),
+                );
+            }
+            let what = if filter.is_some() {
+                "no matching element"
+            } else {
+                "no element"
+            };
+            return Outcome::Fail(vec![self.header(
+                at,
+                &p.text,
+                format!("`{}` has {what}", p.text),
+            )]);
+        }
+        match (checked, unknown) {
+            (Outcome::Unknown(w), _) => Outcome::Unknown(w),
+            _ => Outcome::Pass,
+        }
+    }
+
+    fn guard<T>(&self, f: impl FnOnce() -> T, fallback: T) -> T {
+        let d = self.depth.get();
+        if d > 8 {
+            return fallback;
+        }
+        self.depth.set(d + 1);
+        let r = f();
+        self.depth.set(d);
+        r
+    }
+
+    fn follow(&self, at: At<'a>, p: &cond::Path, types: &[String], check: &Cond) -> Outcome {
+        let mut outcomes = Vec::new();
+        for slot in path::walk(at.root, &p.segments) {
+            match slot {
+                Slot::Absent { .. } => {}
+                Slot::Unknown { why, .. } => outcomes.push(Outcome::Unknown(why)),
+                Slot::Present { key, node, path } => {
+                    let targets: Vec<usize> = self
+                        .graph
+                        .targets(node)
+                        .into_iter()
+                        .filter(|t| {
+                            types.is_empty() || types.contains(&self.unit.resources[*t].rtype)
+                        })
+                        .collect();
+                    if targets.is_empty() {
+                        outcomes.push(Outcome::Unknown(format!(
+                            "`{path}` refers to a resource outside this template"
+                        )));
+                        continue;
+                    }
+                    for t in targets {
+                        let target = &self.unit.resources[t];
+                        let inner = At {
+                            res: target,
+                            root: &target.properties,
+                        };
+                        let o = self.guard(
+                            || self.eval(check, inner),
+                            Outcome::Unknown("reference chain too deep".into()),
+                        );
+                        outcomes.push(match o {
+                            Outcome::Fail(vs) => Outcome::Fail(vec![Violation {
+                                file: at.res.file,
+                                span: key.map_or(node.span, |k| k.span),
+                                path: path.clone(),
+                                detail: format!(
+                                    "`{}` refers to {} where {}",
+                                    last_name(&path),
+                                    target.id,
+                                    vs.iter()
+                                        .map(|v| v.detail.as_str())
+                                        .collect::<Vec<_>>()
+                                        .join("; ")
+                                ),
+                                related: vs
+                                    .into_iter()
+                                    .map(|v| Related {
+                                        file: v.file,
+                                        span: v.span,
+                                        label: v.detail,
+                                    })
+                                    .collect(),
+                            }]),
+                            other => other,
+                        });
+                    }
+                }
+            }
+        }
+        all(outcomes)
+    }
+
+    fn referenced_by(
+        &self,
+        at: At<'a>,
+        types: &[String],
+        p: &cond::Path,
+        min: usize,
+        check: Option<&Cond>,
+    ) -> Outcome {
+        let me = self.graph.index_of(&at.res.id);
+        let mut companions = Vec::new();
+        let mut unknown = None;
+        for r in &self.unit.resources {
+            if !types.contains(&r.rtype) {
+                continue;
+            }
+            for slot in path::walk(&r.properties, &p.segments) {
+                match slot {
+                    Slot::Present { node, .. } => {
+                        if me.is_some_and(|m| self.graph.targets(node).contains(&m)) {
+                            companions.push(r);
+                            break;
+                        }
+                    }
+                    Slot::Unknown { why, .. } => unknown = unknown.or(Some(why)),
+                    Slot::Absent { .. } => {}
+                }
+            }
+        }
+        if companions.len() < min {
+            if let Some(w) = unknown {
+                return Outcome::Unknown(w);
+            }
+            return Outcome::Fail(vec![self.header(
+                at,
+                &p.text,
+                format!("no {} refers to it", types.join(" or ")),
+            )]);
+        }
+        let Some(check) = check else {
+            return Outcome::Pass;
+        };
+        if companions.is_empty() {
+            return Outcome::Pass;
+        }
+        let outcomes: Vec<Outcome> = companions
+            .iter()
+            .map(|c| {
+                let inner = At {
+                    res: c,
+                    root: &c.properties,
+                };
+                self.guard(
+                    || self.eval(check, inner),
+                    Outcome::Unknown("reference chain too deep".into()),
+                )
+            })
+            .collect();
+        any(outcomes)
+    }
+}
+
+/// Tests a rule operand given as the default value of an absent property.
+fn test_value(op: &Op, v: &Value) -> Option<bool> {
+    let text = match v {
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    let node = Node::str(Span::default(), text);
+    test_node(op, &node).ok()
+}
+
+/// Tests a present value; `Err` names why it cannot be decided.
+fn test_node(op: &Op, node: &Node) -> Result<bool, String> {
+    if let Op::Exists(b) = op {
+        return Ok(*b);
+    }
+    if let Op::NotEmpty = op {
+        return Ok(match &node.kind {
+            Kind::Seq(s) => !s.is_empty(),
+            Kind::Map(m) => !m.is_empty(),
+            Kind::Str(s) => !s.is_empty(),
+            Kind::Null => false,
+            _ => true,
+        });
+    }
+    let Some(text) = node.scalar_text() else {
+        return Err(format!("value is {}", node.describe()));
+    };
+    let num = || {
+        text.parse::<f64>()
+            .map_err(|_| format!("{text:?} is not a number"))
+    };
+    Ok(match op {
+        Op::Equals(v) => scalar_eq(&text, v),
+        Op::NotEquals(v) => !scalar_eq(&text, v),
+        Op::OneOf(vs) => vs.iter().any(|v| scalar_eq(&text, v)),
+        Op::NotOneOf(vs) => !vs.iter().any(|v| scalar_eq(&text, v)),
+        Op::Matches(re) => re.is_match(&text),
+        Op::NotMatches(re) => !re.is_match(&text),
+        Op::Gt(n) => num()? > *n,
+        Op::Gte(n) => num()? >= *n,
+        Op::Lt(n) => num()? < *n,
+        Op::Lte(n) => num()? <= *n,
+        _ => true,
+    })
+}
+
+fn describe_fail(op: &Op, path: &str, node: &Node) -> String {
+    let name = last_name(path);
+    let is = node.describe();
+    match op {
+        Op::Exists(false) => format!("`{name}` is set"),
+        Op::NotEmpty => format!("`{name}` is empty"),
+        Op::Equals(v) => format!("`{name}` is {is}, expected {}", show(v)),
+        Op::OneOf(vs) => format!(
+            "`{name}` is {is}, expected one of {}",
+            show(&Value::Array(vs.clone()))
+        ),
+        Op::NotEquals(_) | Op::NotOneOf(_) | Op::NotMatches(_) => format!("`{name}` is {is}"),
+        Op::Matches(re) => format!("`{name}` is {is}, expected to match {}", re.as_str()),
+        Op::Gt(n) => format!("`{name}` is {is}, expected more than {n}"),
+        Op::Gte(n) => format!("`{name}` is {is}, expected at least {n}"),
+        Op::Lt(n) => format!("`{name}` is {is}, expected less than {n}"),
+        Op::Lte(n) => format!("`{name}` is {is}, expected at most {n}"),
+        _ => format!("`{name}` is {is}"),
+    }
+}

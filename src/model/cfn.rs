@@ -1,0 +1,88 @@
+//! CloudFormation templates (YAML, JSON, CDK-synthesized, SAM) as a `Unit`.
+//!
+//! A document is CloudFormation when it has `AWSTemplateFormatVersion`, or a `Resources` map
+//! whose entries have a `Type` such as `AWS::...`. Each resource's `Properties` are resolved
+//! (`resolve::cfn`); a resource whose `Condition` is known to be false is left out.
+
+use super::{Format, Resource, SourceFile, Unit, UnitError};
+use crate::resolve::cfn::Resolver;
+use crate::tree::{Kind, Node, ParseError, Span};
+use std::path::PathBuf;
+
+/// Whether a parsed document is a CloudFormation template.
+pub fn is_template(root: &Node) -> bool {
+    if root.get("AWSTemplateFormatVersion").is_some() {
+        return true;
+    }
+    let Some(resources) = root.get("Resources").and_then(Node::as_map) else {
+        return false;
+    };
+    resources.iter().any(|(_, r)| {
+        r.get("Type")
+            .and_then(Node::as_str)
+            .is_some_and(|t| t.contains("::"))
+    })
+}
+
+/// Builds the unit of one template. `warnings` are non-fatal parse problems (duplicate keys).
+pub fn load(path: PathBuf, text: String, root: &Node, warnings: Vec<ParseError>) -> Unit {
+    let mut unit = Unit::new(Format::CloudFormation);
+    unit.errors.extend(
+        warnings
+            .into_iter()
+            .map(|error| UnitError { file: 0, error }),
+    );
+    let resolver = Resolver::new(root);
+    if let Some(entries) = root.get("Resources").and_then(Node::as_map) {
+        for (key, def) in entries {
+            let Some(rtype) = def.get("Type").and_then(Node::as_str) else {
+                if def.as_map().is_none() {
+                    unit.errors.push(UnitError {
+                        file: 0,
+                        error: ParseError::new(
+                            format!(
+                                "resource {} is {}, expected a map",
+                                key.name,
+                                def.describe()
+                            ),
+                            def.span,
+                        ),
+                    });
+                }
+                continue;
+            };
+            if let Some(c) = def.get("Condition").and_then(Node::as_str) {
+                if resolver.condition(c) == Some(false) {
+                    continue;
+                }
+            }
+            let resolved = def.get("Properties").map(|p| resolver.resolve(p));
+            let (properties, refs) = match resolved {
+                Some(r) => (
+                    r.node
+                        .unwrap_or_else(|| Node::new(Span::default(), Kind::Map(Vec::new()))),
+                    r.refs.into_iter().collect(),
+                ),
+                None => (Node::new(key.span, Kind::Map(Vec::new())), Vec::new()),
+            };
+            let mut res =
+                Resource::new(key.name.clone(), rtype.to_string(), 0, key.span, properties);
+            res.refs = refs;
+            res.metadata = def.get("Metadata").cloned();
+            res.cdk_path = def
+                .get("Metadata")
+                .and_then(|m| m.get("aws:cdk:path"))
+                .and_then(Node::as_str)
+                .map(str::to_string);
+            unit.resources.push(res);
+        }
+    }
+    for (span, note) in resolver.notes.into_inner() {
+        unit.errors.push(UnitError {
+            file: 0,
+            error: ParseError::new(note, span),
+        });
+    }
+    unit.files.push(SourceFile::new(path, text));
+    unit
+}

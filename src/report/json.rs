@@ -1,0 +1,24 @@
+//! `--format json`: the machine-readable contract of DESIGN.md
+//! (`{"version": 1, "tool", "findings", "errors", "summary"}`). It holds no timings, so the
+//! same input always gives the same bytes.
+
+use super::Summary;
+use crate::scan::ScanResult;
+use serde_json::json;
+
+pub fn render(result: &ScanResult, summary: &Summary, show_unknown: bool) -> String {
+    let mut doc = json!({
+        "version": 1,
+        "tool": {"name": "lenslint", "version": env!("CARGO_PKG_VERSION")},
+        "findings": result.findings,
+        "errors": result.errors,
+        "summary": summary,
+    });
+    if show_unknown {
+        doc["unknown"] = json!(result.unknowns);
+    }
+    let mut s =
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}

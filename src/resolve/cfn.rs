@@ -1,0 +1,460 @@
+//! Resolves CloudFormation intrinsic functions to what the template itself decides.
+//!
+//! `Ref` to a parameter gives its default (a parameter without one, and pseudo parameters such
+//! as `AWS::Region`, are unknown); `Ref`/`Fn::GetAtt` to a resource become a reference;
+//! `Fn::Sub`, `Fn::Join`, `Fn::Select`, `Fn::Split`, `Fn::FindInMap`, `Fn::If` (with the
+//! template's `Conditions` evaluated from parameter defaults), `Fn::Base64` and
+//! `Fn::ToJsonString` are evaluated when their inputs are known; `Fn::ImportValue`,
+//! `Fn::GetAZs`, `Fn::Cidr` and unknown functions are unknown; `AWS::NoValue` removes the
+//! property. Every resource a value refers to is recorded. Work is bounded by a depth limit
+//! and condition evaluation is memoized with cycle detection.
+
+use crate::tree::{Key, Kind, Node, RefTarget, Span};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+const MAX_DEPTH: u32 = 128;
+
+pub struct Resolver<'a> {
+    params: HashMap<&'a str, &'a Node>,
+    mappings: Option<&'a Node>,
+    conditions: HashMap<&'a str, &'a Node>,
+    resources: HashSet<&'a str>,
+    cond_cache: std::cell::RefCell<HashMap<String, Option<Option<bool>>>>,
+    /// Diagnostics met while resolving (condition cycles, depth).
+    pub notes: std::cell::RefCell<Vec<(Span, String)>>,
+}
+
+/// What resolving one value produced: the value (None = `AWS::NoValue`, the property is
+/// absent) and the resources it refers to.
+pub struct Resolved {
+    pub node: Option<Node>,
+    pub refs: BTreeSet<RefTarget>,
+}
+
+fn intrinsic(node: &Node) -> Option<(&Key, &Node)> {
+    match &node.kind {
+        Kind::Map(entries) if entries.len() == 1 => {
+            let (k, v) = &entries[0];
+            (k.name == "Ref" || k.name.starts_with("Fn::") || k.name == "Condition")
+                .then_some((k, v))
+        }
+        _ => None,
+    }
+}
+
+fn text_of(n: &Node) -> Option<String> {
+    n.scalar_text().map(|t| t.into_owned())
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(template: &'a Node) -> Resolver<'a> {
+        let section = |name: &str| template.get(name).and_then(Node::as_map).unwrap_or(&[]);
+        Resolver {
+            params: section("Parameters")
+                .iter()
+                .map(|(k, v)| (k.name.as_str(), v))
+                .collect(),
+            mappings: template.get("Mappings"),
+            conditions: section("Conditions")
+                .iter()
+                .map(|(k, v)| (k.name.as_str(), v))
+                .collect(),
+            resources: section("Resources")
+                .iter()
+                .map(|(k, _)| k.name.as_str())
+                .collect(),
+            cond_cache: Default::default(),
+            notes: Default::default(),
+        }
+    }
+
+    pub fn resolve(&self, node: &Node) -> Resolved {
+        let mut refs = BTreeSet::new();
+        let node = self.value(node, &mut refs, 0);
+        Resolved { node, refs }
+    }
+
+    fn value(&self, node: &Node, refs: &mut BTreeSet<RefTarget>, depth: u32) -> Option<Node> {
+        if depth > MAX_DEPTH {
+            return Some(Node::unknown(node.span, "nesting too deep to resolve"));
+        }
+        if let Some((k, arg)) = intrinsic(node) {
+            if k.name != "Condition" {
+                return self.function(node.span, &k.name, arg, refs, depth + 1);
+            }
+        }
+        match &node.kind {
+            Kind::Map(entries) => {
+                let mut out = Vec::with_capacity(entries.len());
+                for (k, v) in entries {
+                    if let Some(v) = self.value(v, refs, depth + 1) {
+                        out.push((k.clone(), v));
+                    }
+                }
+                Some(Node::new(node.span, Kind::Map(out)))
+            }
+            Kind::Seq(items) => Some(Node::new(
+                node.span,
+                Kind::Seq(
+                    items
+                        .iter()
+                        .filter_map(|i| self.value(i, refs, depth + 1))
+                        .collect(),
+                ),
+            )),
+            _ => Some(node.clone()),
+        }
+    }
+
+    fn reference(
+        &self,
+        span: Span,
+        name: &str,
+        attr: Option<String>,
+        refs: &mut BTreeSet<RefTarget>,
+    ) -> Option<Node> {
+        if attr.is_none() {
+            if name == "AWS::NoValue" {
+                return None;
+            }
+            if let Some(p) = self.params.get(name) {
+                return Some(self.parameter(span, name, p));
+            }
+            if name.starts_with("AWS::") {
+                return Some(Node::unknown(span, format!("pseudo parameter {name}")));
+            }
+        }
+        if self.resources.contains(name) {
+            let target = RefTarget {
+                resource: name.to_string(),
+                attr,
+            };
+            refs.insert(target.clone());
+            return Some(Node::new(span, Kind::Ref(target)));
+        }
+        Some(Node::unknown(
+            span,
+            format!("{name} is not defined in this template"),
+        ))
+    }
+
+    fn parameter(&self, span: Span, name: &str, p: &Node) -> Node {
+        let ty = p.get("Type").and_then(Node::as_str).unwrap_or("String");
+        if ty.starts_with("AWS::SSM::Parameter::Value") {
+            return Node::unknown(span, format!("parameter {name} is read from SSM"));
+        }
+        match p.get("Default") {
+            Some(d) => {
+                let mut v = d.clone();
+                v.span = span;
+                if ty == "CommaDelimitedList" || ty.starts_with("List<") {
+                    if let Some(s) = d.scalar_text() {
+                        let items = s.split(',').map(|x| Node::str(span, x.trim())).collect();
+                        v = Node::new(span, Kind::Seq(items));
+                    }
+                }
+                v
+            }
+            None => Node::unknown(span, format!("parameter {name} has no default")),
+        }
+    }
+
+    fn function(
+        &self,
+        span: Span,
+        name: &str,
+        arg: &Node,
+        refs: &mut BTreeSet<RefTarget>,
+        depth: u32,
+    ) -> Option<Node> {
+        let unknown = |why: String| Some(Node::unknown(span, why));
+        match name {
+            "Ref" => match arg.as_str() {
+                Some(n) => self.reference(span, n, None, refs),
+                None => unknown("Ref needs a name".into()),
+            },
+            "Fn::GetAtt" => {
+                let parts: Vec<String> = match &arg.kind {
+                    Kind::Str(s) => s.splitn(2, '.').map(str::to_string).collect(),
+                    Kind::Seq(items) => items.iter().filter_map(text_of).collect(),
+                    _ => Vec::new(),
+                };
+                match parts.as_slice() {
+                    [res, attr] => self.reference(span, res, Some(attr.clone()), refs),
+                    _ => unknown("Fn::GetAtt with an unresolved name".into()),
+                }
+            }
+            "Fn::Sub" => self.sub(span, arg, refs, depth),
+            "Fn::Join" => self.join(span, arg, refs, depth),
+            "Fn::Select" => {
+                let items = arg.as_seq().unwrap_or(&[]);
+                let (Some(i), Some(list)) = (items.first(), items.get(1)) else {
+                    return unknown("Fn::Select needs [index, list]".into());
+                };
+                let i = self
+                    .value(i, refs, depth)
+                    .and_then(|n| text_of(&n))
+                    .and_then(|t| t.parse::<usize>().ok());
+                let list = self.value(list, refs, depth);
+                match (i, list.as_ref().map(|l| &l.kind)) {
+                    (Some(i), Some(Kind::Seq(items))) => match items.get(i) {
+                        Some(v) => Some(v.clone()),
+                        None => unknown(format!("Fn::Select index {i} is out of range")),
+                    },
+                    _ => unknown("Fn::Select on an unresolved list".into()),
+                }
+            }
+            "Fn::Split" => {
+                let items = arg.as_seq().unwrap_or(&[]);
+                let delim = items.first().and_then(text_of);
+                let s = items
+                    .get(1)
+                    .and_then(|s| self.value(s, refs, depth))
+                    .and_then(|n| text_of(&n));
+                match (delim, s) {
+                    (Some(d), Some(s)) if !d.is_empty() => Some(Node::new(
+                        span,
+                        Kind::Seq(s.split(d.as_str()).map(|p| Node::str(span, p)).collect()),
+                    )),
+                    _ => unknown("Fn::Split of an unresolved string".into()),
+                }
+            }
+            "Fn::FindInMap" => self.find_in_map(span, arg, refs, depth),
+            "Fn::If" => {
+                let items = arg.as_seq().unwrap_or(&[]);
+                let (Some(c), Some(a), Some(b)) = (
+                    items.first().and_then(Node::as_str),
+                    items.get(1),
+                    items.get(2),
+                ) else {
+                    return unknown("Fn::If needs [condition, then, else]".into());
+                };
+                match self.condition(c) {
+                    Some(true) => self.value(a, refs, depth),
+                    Some(false) => self.value(b, refs, depth),
+                    None => {
+                        self.value(a, refs, depth);
+                        self.value(b, refs, depth);
+                        unknown(format!("condition {c} is not decided by the template"))
+                    }
+                }
+            }
+            "Fn::Base64" | "Fn::ToJsonString" => self.value(arg, refs, depth),
+            "Fn::Length" => match self.value(arg, refs, depth).map(|n| n.kind) {
+                Some(Kind::Seq(items)) => Some(Node::new(span, Kind::Num(items.len().to_string()))),
+                _ => unknown("Fn::Length of an unresolved list".into()),
+            },
+            "Fn::ImportValue" | "Fn::GetAZs" | "Fn::Cidr" | "Fn::Transform" => {
+                self.value(arg, refs, depth);
+                unknown(format!("{name} is decided at deploy time"))
+            }
+            other => {
+                self.value(arg, refs, depth);
+                unknown(format!("unsupported function {other}"))
+            }
+        }
+    }
+
+    fn sub(
+        &self,
+        span: Span,
+        arg: &Node,
+        refs: &mut BTreeSet<RefTarget>,
+        depth: u32,
+    ) -> Option<Node> {
+        let (template, vars) = match &arg.kind {
+            Kind::Str(s) => (s.as_str(), None),
+            Kind::Seq(items) => match (items.first().and_then(Node::as_str), items.get(1)) {
+                (Some(s), vars) => (s, vars),
+                _ => return Some(Node::unknown(span, "Fn::Sub with an unresolved template")),
+            },
+            _ => return Some(Node::unknown(span, "Fn::Sub with an unresolved template")),
+        };
+        let mut parts: Vec<Node> = Vec::new();
+        let mut lit = String::new();
+        let mut rest = template;
+        while let Some(i) = rest.find("${") {
+            lit.push_str(&rest[..i]);
+            let after = &rest[i + 2..];
+            let Some(end) = after.find('}') else {
+                lit.push_str(&rest[i..]);
+                rest = "";
+                break;
+            };
+            let name = after[..end].trim();
+            rest = &after[end + 1..];
+            if let Some(literal) = name.strip_prefix('!') {
+                lit.push_str("${");
+                lit.push_str(literal);
+                lit.push('}');
+                continue;
+            }
+            let value = match vars.and_then(|v| v.get(name)) {
+                Some(v) => self.value(v, refs, depth),
+                None => match name.split_once('.') {
+                    Some((res, attr)) if !self.params.contains_key(name) => {
+                        self.reference(span, res, Some(attr.to_string()), refs)
+                    }
+                    _ => self.reference(span, name, None, refs),
+                },
+            };
+            match value
+                .as_ref()
+                .and_then(|v| text_of(v).filter(|_| !matches!(v.kind, Kind::Null)))
+            {
+                Some(t) => lit.push_str(&t),
+                None => {
+                    if !lit.is_empty() {
+                        parts.push(Node::str(span, std::mem::take(&mut lit)));
+                    }
+                    parts.push(value.unwrap_or_else(|| Node::str(span, "")));
+                }
+            }
+        }
+        lit.push_str(rest);
+        if parts.is_empty() {
+            return Some(Node::str(span, lit));
+        }
+        if !lit.is_empty() {
+            parts.push(Node::str(span, lit));
+        }
+        Some(Node::new(span, Kind::Template(parts)))
+    }
+
+    fn join(
+        &self,
+        span: Span,
+        arg: &Node,
+        refs: &mut BTreeSet<RefTarget>,
+        depth: u32,
+    ) -> Option<Node> {
+        let items = arg.as_seq().unwrap_or(&[]);
+        let (Some(delim), Some(list)) = (items.first().and_then(text_of), items.get(1)) else {
+            return Some(Node::unknown(span, "Fn::Join needs [delimiter, list]"));
+        };
+        let list = self.value(list, refs, depth);
+        let Some(Kind::Seq(values)) = list.map(|l| l.kind) else {
+            return Some(Node::unknown(span, "Fn::Join of an unresolved list"));
+        };
+        let mut parts: Vec<Node> = Vec::new();
+        let mut lit = String::new();
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                lit.push_str(&delim);
+            }
+            match text_of(&v) {
+                Some(t) => lit.push_str(&t),
+                None => {
+                    if !lit.is_empty() {
+                        parts.push(Node::str(span, std::mem::take(&mut lit)));
+                    }
+                    parts.push(v);
+                }
+            }
+        }
+        if parts.is_empty() {
+            return Some(Node::str(span, lit));
+        }
+        if !lit.is_empty() {
+            parts.push(Node::str(span, lit));
+        }
+        Some(Node::new(span, Kind::Template(parts)))
+    }
+
+    fn find_in_map(
+        &self,
+        span: Span,
+        arg: &Node,
+        refs: &mut BTreeSet<RefTarget>,
+        depth: u32,
+    ) -> Option<Node> {
+        let items = arg.as_seq().unwrap_or(&[]);
+        let keys: Vec<Option<String>> = items
+            .iter()
+            .take(3)
+            .map(|k| self.value(k, refs, depth).and_then(|n| text_of(&n)))
+            .collect();
+        let default = items.get(3).and_then(|d| d.get("DefaultValue"));
+        let found = match keys.as_slice() {
+            [Some(m), Some(a), Some(b)] => self
+                .mappings
+                .and_then(|ms| ms.get(m))
+                .and_then(|m| m.get(a))
+                .and_then(|x| x.get(b)),
+            _ => return Some(Node::unknown(span, "Fn::FindInMap with unresolved keys")),
+        };
+        match found.or(default) {
+            Some(v) => {
+                let mut v = self.value(v, refs, depth)?;
+                v.span = span;
+                Some(v)
+            }
+            None => Some(Node::unknown(span, "Fn::FindInMap key not in the mapping")),
+        }
+    }
+
+    /// Evaluates a named condition from parameter defaults; `None` when undecidable.
+    pub fn condition(&self, name: &str) -> Option<bool> {
+        if let Some(cached) = self.cond_cache.borrow().get(name) {
+            return cached.unwrap_or_else(|| {
+                self.notes.borrow_mut().push((
+                    Span::default(),
+                    format!("condition {name} refers to itself"),
+                ));
+                None
+            });
+        }
+        let node = *self.conditions.get(name)?;
+        self.cond_cache.borrow_mut().insert(name.to_string(), None);
+        let v = self.cond_expr(node, 0);
+        self.cond_cache
+            .borrow_mut()
+            .insert(name.to_string(), Some(v));
+        v
+    }
+
+    fn cond_expr(&self, node: &Node, depth: u32) -> Option<bool> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let (k, arg) = intrinsic(node)?;
+        let args = arg.as_seq().unwrap_or(&[]);
+        match k.name.as_str() {
+            "Condition" => self.condition(arg.as_str()?),
+            "Fn::Equals" => {
+                let mut refs = BTreeSet::new();
+                let a = self
+                    .value(args.first()?, &mut refs, depth + 1)
+                    .and_then(|n| text_of(&n))?;
+                let b = self
+                    .value(args.get(1)?, &mut refs, depth + 1)
+                    .and_then(|n| text_of(&n))?;
+                Some(a == b)
+            }
+            "Fn::Not" => self.cond_expr(args.first()?, depth + 1).map(|b| !b),
+            "Fn::And" => {
+                let vals: Vec<Option<bool>> =
+                    args.iter().map(|a| self.cond_expr(a, depth + 1)).collect();
+                if vals.contains(&Some(false)) {
+                    Some(false)
+                } else if vals.iter().all(|v| *v == Some(true)) {
+                    Some(true)
+                } else {
+                    None
+                }
+            }
+            "Fn::Or" => {
+                let vals: Vec<Option<bool>> =
+                    args.iter().map(|a| self.cond_expr(a, depth + 1)).collect();
+                if vals.contains(&Some(true)) {
+                    Some(true)
+                } else if vals.iter().all(|v| *v == Some(false)) {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! Rule files: loading, metadata, and the compiled form the engine runs.
+//!
+//! A rule lives in `rules/<family>/<ID>.yaml` (embedded in the binary at build time; the same
+//! loader reads a user's folder). One file holds the rule's metadata (id, title, severity,
+//! pillar, lens practices, equivalents in peer tools), what it checks in each format (resource
+//! types, an optional scope and a condition, see [`crate::engine::cond`]) and its
+//! documentation (why, fix, examples, docs links) that `lenslint explain` prints.
+
+use crate::engine::cond::{compile, Cond};
+use crate::model::Format;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s.to_ascii_lowercase().as_str() {
+            "info" => Some(Severity::Info),
+            "low" => Some(Severity::Low),
+            "medium" => Some(Severity::Medium),
+            "high" => Some(Severity::High),
+            "critical" => Some(Severity::Critical),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LensPractice {
+    /// `machine-learning`, `generative-ai` or `responsible-ai`.
+    pub lens: String,
+    /// Current best-practice id, e.g. `MLSEC03-BP02`.
+    pub practice: String,
+    /// Older (2023 edition) id of the ML lens, e.g. `MLSEC-04`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy: Option<String>,
+    /// Pillar or focus area this practice belongs to (defaults to the rule's pillar).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pillar: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    #[serde(default)]
+    pub fail: String,
+    #[serde(default)]
+    pub pass: String,
+}
+
+/// One format's section of a rule file, as written.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormatSpec {
+    pub types: Vec<String>,
+    /// `ml`: only resources that an ML/GenAI resource refers to (supporting resources).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    pub check: serde_json::Value,
+    /// Message for this format when it differs from the rule's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// A rule file as written (serde form); `explain` and `rules --format json` print it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDoc {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub pillar: String,
+    pub lenses: Vec<LensPractice>,
+    /// The finding message; `{resource}` is replaced by the resource id.
+    pub message: String,
+    #[serde(default)]
+    pub equivalents: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub params: BTreeMap<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloudformation: Option<FormatSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terraform: Option<FormatSpec>,
+    pub why: String,
+    pub fix: String,
+    #[serde(default)]
+    pub examples: BTreeMap<String, Example>,
+    #[serde(default)]
+    pub docs: Vec<String>,
+    /// Notes on schema facts or decisions (e.g. where the catalog and the schema disagree).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// A format section compiled for the engine.
+#[derive(Debug)]
+pub struct Target {
+    pub types: Vec<String>,
+    pub ml_scope: bool,
+    pub cond: Cond,
+    pub message: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Rule {
+    pub doc: RuleDoc,
+    /// Where it was loaded from (`rules/sagemaker/SM002.yaml` or a user path).
+    pub source: String,
+    pub cloudformation: Option<Target>,
+    pub terraform: Option<Target>,
+}
+
+impl Rule {
+    pub fn id(&self) -> &str {
+        &self.doc.id
+    }
+    pub fn target(&self, format: Format) -> Option<&Target> {
+        match format {
+            Format::CloudFormation => self.cloudformation.as_ref(),
+            Format::Terraform | Format::TerraformPlan => self.terraform.as_ref(),
+        }
+    }
+    /// The lens practices with the pillar filled in.
+    pub fn lenses(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+        self.doc.lenses.iter().map(|l| {
+            (
+                l.lens.as_str(),
+                l.practice.as_str(),
+                l.pillar.as_deref().unwrap_or(self.doc.pillar.as_str()),
+            )
+        })
+    }
+}
+
+/// Parses and compiles one rule file. Errors name the file and what is wrong.
+pub fn load_rule(source: &str, text: &str) -> Result<Rule, String> {
+    let parsed = crate::parse::parse_yaml(text).map_err(|e| format!("{source}: {}", e.message))?;
+    let json = parsed.root.to_json();
+    let doc: RuleDoc = serde_json::from_value(json).map_err(|e| format!("{source}: {e}"))?;
+    let compile_target = |spec: &Option<FormatSpec>,
+                          name: &str|
+     -> Result<Option<Target>, String> {
+        let Some(spec) = spec else { return Ok(None) };
+        let cond = compile(&spec.check, &doc.params)
+            .map_err(|e| format!("{source}: {name}.check: {e}"))?;
+        let ml_scope = match spec.scope.as_deref() {
+            None => false,
+            Some("ml") => true,
+            Some(other) => return Err(format!("{source}: {name}.scope: unknown scope `{other}`")),
+        };
+        Ok(Some(Target {
+            types: spec.types.clone(),
+            ml_scope,
+            cond,
+            message: spec.message.clone(),
+        }))
+    };
+    let cloudformation = compile_target(&doc.cloudformation, "cloudformation")?;
+    let terraform = compile_target(&doc.terraform, "terraform")?;
+    let stem = Path::new(source)
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    if stem != doc.id {
+        return Err(format!(
+            "{source}: file name must be the rule id `{}`",
+            doc.id
+        ));
+    }
+    Ok(Rule {
+        doc,
+        source: source.to_string(),
+        cloudformation,
+        terraform,
+    })
+}
+
+/// The rule set the engine runs: sorted by id, with an index by resource type.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// The rules compiled into the binary.
+    pub fn builtin() -> Result<RuleSet, Vec<String>> {
+        Self::from_sources(
+            EMBEDDED_RULES
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.to_string())),
+        )
+    }
+
+    pub fn from_sources(
+        sources: impl Iterator<Item = (String, String)>,
+    ) -> Result<RuleSet, Vec<String>> {
+        let mut rules = Vec::new();
+        let mut errors = Vec::new();
+        for (path, text) in sources {
+            match load_rule(&path, &text) {
+                Ok(r) => rules.push(r),
+                Err(e) => errors.push(e),
+            }
+        }
+        rules.sort_by(|a, b| a.doc.id.cmp(&b.doc.id));
+        for w in rules.windows(2) {
+            if w[0].doc.id == w[1].doc.id {
+                errors.push(format!(
+                    "rule id {} is defined twice ({} and {})",
+                    w[0].doc.id, w[0].source, w[1].source
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(RuleSet { rules })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Adds the rules of a user folder (`*.yaml` files, recursively); a user rule with the id
+    /// of a built-in one replaces it.
+    pub fn extend_from_dir(&mut self, dir: &Path) -> Result<(), Vec<String>> {
+        let mut files = Vec::new();
+        for entry in ignore::WalkBuilder::new(dir)
+            .standard_filters(false)
+            .build()
+            .flatten()
+        {
+            let p = entry.path();
+            if p.is_file() && p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                files.push(p.to_path_buf());
+            }
+        }
+        files.sort();
+        let mut errors = Vec::new();
+        for f in files {
+            let text = match std::fs::read_to_string(&f) {
+                Ok(t) => t,
+                Err(e) => {
+                    errors.push(format!("{}: {e}", f.display()));
+                    continue;
+                }
+            };
+            match load_rule(&f.to_string_lossy(), &text) {
+                Ok(r) => {
+                    self.rules.retain(|x| x.doc.id != r.doc.id);
+                    self.rules.push(r);
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        self.rules.sort_by(|a, b| a.doc.id.cmp(&b.doc.id));
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules
+            .iter()
+            .find(|r| r.doc.id.eq_ignore_ascii_case(id))
+    }
+}
