@@ -2,8 +2,9 @@
 //! hex or non-finite numbers) with `jsonc-parser` and maps its AST onto the [`Node`] tree. Keys
 //! and strings span their quotes, numbers keep the text as written, and duplicate keys are kept
 //! with a warning. A leading UTF-8 BOM is skipped, spans staying byte offsets into the original
-//! text. `jsonc-parser` caps nesting (512 levels) itself, so deep input returns an error instead
-//! of overflowing the stack; whitespace-only text gives a `Null` root like an empty YAML file.
+//! text. `jsonc-parser` caps nesting itself (512 arrays or 256 objects deep), so deep input
+//! returns an error instead of overflowing the stack; whitespace-only text gives a `Null` root
+//! like an empty YAML file.
 
 use jsonc_parser::ast::{ObjectPropName, Value};
 use jsonc_parser::common::Range;

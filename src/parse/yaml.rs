@@ -4,8 +4,10 @@
 //! typed with the YAML 1.2 core schema (`null`, booleans, decimal numbers kept as written);
 //! quoted ones stay strings. CloudFormation short tags (`!Ref X`, `!GetAtt A.B`, `!Sub ...`) are
 //! rewritten to their JSON long form (`{Ref: X}`, `{Fn::GetAtt: [A, B]}`, `{Fn::Sub: ...}`) with
-//! the tag's span on the synthetic key. Aliases are expanded by cloning under a node budget, the
-//! nesting depth is capped, and only the first document of a stream is loaded.
+//! the tag's span on the synthetic key. Anchored nodes are set aside and aliases leave
+//! placeholders, which are filled in (by moves, and copies for repeated uses) only once the whole
+//! document fits a node budget, so an alias bomb is rejected before anything is copied. Nesting
+//! depth is capped (alias copies included), and only the first document of a stream is loaded.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -217,7 +219,13 @@ impl<'a> Loader<'a> {
         };
         let mut end = end;
         if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
-            end = content + self.text[content..end].trim_end().len();
+            end = content
+                + self
+                    .text
+                    .get(content..end)
+                    .unwrap_or_default()
+                    .trim_end()
+                    .len();
         }
         let mut span = Span::new(content, end);
         if value.is_empty() && style == ScalarStyle::Plain && tag.is_none() {
@@ -230,12 +238,9 @@ impl<'a> Loader<'a> {
         }
         let kind = match (&tagging, style) {
             (Tagging::Core(suffix), _) => core_scalar(suffix, value),
-            (Tagging::NonSpecific, _)
-            | (_, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted) => {
-                Kind::Str(value.into_owned())
-            }
-            (_, ScalarStyle::Literal | ScalarStyle::Folded) => Kind::Str(value.into_owned()),
+            (Tagging::NonSpecific, _) => Kind::Str(value.into_owned()),
             (_, ScalarStyle::Plain) => plain_scalar(value),
+            _ => Kind::Str(value.into_owned()),
         };
         let node = Node::new(span, kind);
         match tagging {
@@ -411,7 +416,7 @@ impl<'a> Loader<'a> {
                     let name = match placeholder_id(&node).and_then(|id| self.anchors.get_mut(&id))
                     {
                         Some(anchored) => {
-                            anchored.uses -= 1;
+                            anchored.uses = anchored.uses.saturating_sub(1);
                             key_name(self.text, anchored.node.clone())
                         }
                         None => key_name(self.text, node),
