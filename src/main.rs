@@ -1,7 +1,7 @@
 //! The `lenslint` command line: `scan`, `rules` and `explain`.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use lenslint::report::{self, Summary};
+use lenslint::report::{self, OutputFormat, RenderContext, Summary};
 use lenslint::rules::{RuleSet, Severity};
 use lenslint::scan::{scan, Options};
 use std::io::{IsTerminal, Write};
@@ -17,12 +17,6 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum Format {
-    Human,
-    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -67,7 +61,7 @@ enum Command {
         paths: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value = "human")]
-        format: Format,
+        format: OutputFormat,
         /// Write the report to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
@@ -192,28 +186,20 @@ fn main() -> ExitCode {
             let min: Severity = severity.into();
             result.findings.retain(|f| f.severity >= min);
             let summary = Summary::of(&result, 0);
-            let text = match format {
-                Format::Json => report::json::render(&result, &summary, show_unknown),
-                Format::Human => {
-                    let term_dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
-                    let style = report::human::Style {
-                        color: color_enabled(color, output.is_some()),
-                        ascii: ascii || term_dumb,
-                    };
-                    let mut s =
-                        report::human::render(&result, &rules, &summary, style, started.elapsed());
-                    if show_unknown && !result.unknowns.is_empty() {
-                        s.push_str("\nUndecided (a value the template does not decide):\n");
-                        for u in &result.unknowns {
-                            s.push_str(&format!(
-                                "  {}:{}: {} {}: {}\n",
-                                u.file, u.line, u.rule_id, u.resource, u.reason
-                            ));
-                        }
-                    }
-                    s
-                }
+            let term_dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+            let style = report::human::Style {
+                color: color_enabled(color, output.is_some()),
+                ascii: ascii || term_dumb,
             };
+            let cx = RenderContext {
+                result: &result,
+                rules: &rules,
+                summary: &summary,
+                style,
+                elapsed: started.elapsed(),
+                show_unknown,
+            };
+            let text = report::render(format, &cx);
             if let Err(e) = write_out(&output, &text) {
                 return usage_error(&e);
             }

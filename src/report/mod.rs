@@ -3,9 +3,48 @@
 pub mod human;
 pub mod json;
 
-use crate::rules::Severity;
+use crate::rules::{RuleSet, Severity};
 use crate::scan::ScanResult;
 use std::collections::BTreeMap;
+
+/// The output formats of `lenslint scan --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Snippets with the offending value underlined (the default).
+    Human,
+    /// The JSON contract (version 1).
+    Json,
+}
+
+/// Everything a reporter may read. Reporters never re-derive facts from templates.
+pub struct RenderContext<'a> {
+    pub result: &'a ScanResult,
+    pub rules: &'a RuleSet,
+    pub summary: &'a Summary,
+    pub style: human::Style,
+    pub elapsed: std::time::Duration,
+    pub show_unknown: bool,
+}
+
+/// Renders the report in one format.
+pub fn render(format: OutputFormat, cx: &RenderContext) -> String {
+    match format {
+        OutputFormat::Json => json::render(cx.result, cx.summary, cx.show_unknown),
+        OutputFormat::Human => {
+            let mut s = human::render(cx.result, cx.rules, cx.summary, cx.style, cx.elapsed);
+            if cx.show_unknown && !cx.result.unknowns.is_empty() {
+                s.push_str("\nUndecided (a value the template does not decide):\n");
+                for u in &cx.result.unknowns {
+                    s.push_str(&format!(
+                        "  {}:{}: {} {}: {}\n",
+                        u.file, u.line, u.rule_id, u.resource, u.reason
+                    ));
+                }
+            }
+            s
+        }
+    }
+}
 
 /// Counts shown in every format's summary.
 #[derive(Debug, Clone, serde::Serialize)]
