@@ -111,11 +111,7 @@ pub fn evaluate_unit(unit: &Unit, rules: &RuleSet) -> (Vec<RawFinding>, Vec<RawU
             if target.ml_scope && !graph.ml_scope[i] {
                 continue;
             }
-            let at = At {
-                res,
-                root: &res.properties,
-            };
-            match ctx.eval(&target.cond, at) {
+            match ctx.eval_resource(&target.cond, res) {
                 Outcome::Pass => {}
                 Outcome::Unknown(why) => unknowns.push(RawUnknown {
                     rule: ri,
@@ -217,6 +213,66 @@ impl<'a> Ctx<'a> {
             graph,
             depth: std::cell::Cell::new(0),
         }
+    }
+
+    /// Evaluates a rule's condition on a resource; when its properties depend on open
+    /// choices, it fails only if it fails under every combination of them.
+    fn eval_resource(&self, cond: &Cond, res: &'a Resource) -> Outcome {
+        let base = self.eval(
+            cond,
+            At {
+                res,
+                root: &res.properties,
+            },
+        );
+        if res.worlds.is_empty() || !matches!(base, Outcome::Unknown(_)) {
+            return base;
+        }
+        let mut first_fail: Option<Vec<Violation>> = None;
+        let mut unknown = None;
+        for world in &res.worlds {
+            match self.eval(
+                cond,
+                At {
+                    res,
+                    root: &world.properties,
+                },
+            ) {
+                Outcome::Pass => return Outcome::Pass,
+                Outcome::Unknown(w) => unknown = unknown.or(Some(w)),
+                Outcome::Fail(vs) => {
+                    // Prefer a world whose violation points at a written value over one where
+                    // the property is absent: that is where the user edits.
+                    let at_value = vs.iter().any(|v| v.span != res.header);
+                    let have_value = first_fail
+                        .as_ref()
+                        .is_some_and(|f| f.iter().any(|v| v.span != res.header));
+                    if first_fail.is_none() || (at_value && !have_value) {
+                        first_fail = Some(vs);
+                    }
+                }
+            }
+        }
+        if let Some(w) = unknown {
+            return Outcome::Unknown(w);
+        }
+        let mut open: Vec<String> = res.worlds[0]
+            .assumptions
+            .iter()
+            .filter_map(|a| a.rsplit_once(" is ").map(|(what, _)| what.to_string()))
+            .collect();
+        open.dedup();
+        let vs = first_fail.unwrap_or_default();
+        Outcome::Fail(
+            vs.into_iter()
+                .map(|mut v| {
+                    let verb = if open.len() == 1 { "goes" } else { "go" };
+                    v.detail =
+                        format!("{} (whichever way {} {verb})", v.detail, open.join(" and "));
+                    v
+                })
+                .collect(),
+        )
     }
 
     fn header(&self, at: At, path: &str, detail: String) -> Violation {

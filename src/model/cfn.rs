@@ -4,9 +4,10 @@
 //! whose entries have a `Type` such as `AWS::...`. Each resource's `Properties` are resolved
 //! (`resolve::cfn`); a resource whose `Condition` is known to be false is left out.
 
-use super::{Format, Resource, SourceFile, Unit, UnitError};
-use crate::resolve::cfn::Resolver;
+use super::{Format, Resource, SourceFile, Unit, UnitError, World};
+use crate::resolve::cfn::{Choice, Resolver};
 use crate::tree::{Kind, Node, ParseError, Span};
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// Whether a parsed document is a CloudFormation template.
@@ -56,7 +57,9 @@ pub fn load(path: PathBuf, text: String, root: &Node, warnings: Vec<ParseError>)
                     continue;
                 }
             }
+            resolver.take_choices();
             let resolved = def.get("Properties").map(|p| resolver.resolve(p));
+            let choices = resolver.take_choices();
             let (properties, refs) = match resolved {
                 Some(r) => (
                     r.node
@@ -68,6 +71,9 @@ pub fn load(path: PathBuf, text: String, root: &Node, warnings: Vec<ParseError>)
             let mut res =
                 Resource::new(key.name.clone(), rtype.to_string(), 0, key.span, properties);
             res.refs = refs;
+            if let Some(p) = def.get("Properties") {
+                res.worlds = worlds(&resolver, &choices, p);
+            }
             res.metadata = def.get("Metadata").cloned();
             res.cdk_path = def
                 .get("Metadata")
@@ -85,4 +91,49 @@ pub fn load(path: PathBuf, text: String, root: &Node, warnings: Vec<ParseError>)
     }
     unit.files.push(SourceFile::new(path, text));
     unit
+}
+
+/// At most this many combinations of open choices are evaluated per resource; beyond it the
+/// values stay unknown.
+const MAX_WORLDS: usize = 16;
+
+/// The properties under every combination of the open choices they depend on.
+fn worlds(resolver: &Resolver, choices: &[Choice], props: &Node) -> Vec<World> {
+    if choices.is_empty() {
+        return Vec::new();
+    }
+    let total = choices.iter().try_fold(1usize, |acc, c| {
+        acc.checked_mul(c.arity()).filter(|n| *n <= MAX_WORLDS)
+    });
+    let Some(total) = total else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(total);
+    for mut n in 0..total {
+        let mut conditions = HashMap::new();
+        let mut params = HashMap::new();
+        let mut assumptions = Vec::new();
+        for c in choices {
+            let pick = n % c.arity();
+            n /= c.arity();
+            match c {
+                Choice::Condition(name) => {
+                    conditions.insert(name.clone(), pick == 0);
+                    assumptions.push(format!("condition {name} is {}", pick == 0));
+                }
+                Choice::Parameter(name, values) => {
+                    params.insert(name.clone(), values[pick].clone());
+                    assumptions.push(format!("parameter {name} is {:?}", values[pick]));
+                }
+            }
+        }
+        let world = resolver.assuming(conditions, params).resolve(props);
+        if let Some(properties) = world.node {
+            out.push(World {
+                assumptions,
+                properties,
+            });
+        }
+    }
+    out
 }

@@ -84,6 +84,18 @@ pub struct Resource {
     pub cdk_path: Option<String>,
     /// Other resources this one refers to, filled in by the resolve stage (sorted, unique).
     pub refs: Vec<RefTarget>,
+    /// When the properties depend on choices the template leaves open (a condition it does
+    /// not decide, a parameter with `AllowedValues` but no default), the properties under each
+    /// combination of choices. A rule fails only if it fails in every one of them.
+    pub worlds: Vec<World>,
+}
+
+/// The properties of a resource under one combination of open choices.
+#[derive(Clone, Debug)]
+pub struct World {
+    /// The choices, e.g. `condition IsProd is false`, `parameter Access is "Enabled"`.
+    pub assumptions: Vec<String>,
+    pub properties: Node,
 }
 
 impl Resource {
@@ -97,6 +109,7 @@ impl Resource {
             metadata: None,
             cdk_path: None,
             refs: Vec::new(),
+            worlds: Vec::new(),
         }
     }
 }

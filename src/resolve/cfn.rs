@@ -22,7 +22,33 @@ pub struct Resolver<'a> {
     cond_cache: std::cell::RefCell<HashMap<String, Option<Option<bool>>>>,
     /// Diagnostics met while resolving (condition cycles, depth).
     pub notes: std::cell::RefCell<Vec<(Span, String)>>,
+    /// Open choices met since the last `take_choices`.
+    choices: std::cell::RefCell<BTreeSet<Choice>>,
+    assumed_conditions: HashMap<String, bool>,
+    assumed_params: HashMap<String, String>,
 }
+
+/// A choice the template leaves open, on which a value depends.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Choice {
+    /// A condition that parameter defaults do not decide.
+    Condition(String),
+    /// A parameter without a default, restricted by `AllowedValues`.
+    Parameter(String, Vec<String>),
+}
+
+impl Choice {
+    /// How many ways it can go.
+    pub fn arity(&self) -> usize {
+        match self {
+            Choice::Condition(_) => 2,
+            Choice::Parameter(_, values) => values.len(),
+        }
+    }
+}
+
+/// Parameters with more allowed values than this are treated as plain unknowns.
+const MAX_ALLOWED_VALUES: usize = 8;
 
 /// What resolving one value produced: the value (None = `AWS::NoValue`, the property is
 /// absent) and the resources it refers to.
@@ -65,7 +91,36 @@ impl<'a> Resolver<'a> {
                 .collect(),
             cond_cache: Default::default(),
             notes: Default::default(),
+            choices: Default::default(),
+            assumed_conditions: HashMap::new(),
+            assumed_params: HashMap::new(),
         }
+    }
+
+    /// A resolver for the same template that takes the given open choices as decided.
+    pub fn assuming(
+        &self,
+        conditions: HashMap<String, bool>,
+        params: HashMap<String, String>,
+    ) -> Resolver<'a> {
+        Resolver {
+            params: self.params.clone(),
+            mappings: self.mappings,
+            conditions: self.conditions.clone(),
+            resources: self.resources.clone(),
+            cond_cache: Default::default(),
+            notes: Default::default(),
+            choices: Default::default(),
+            assumed_conditions: conditions,
+            assumed_params: params,
+        }
+    }
+
+    /// The open choices met since the last call.
+    pub fn take_choices(&self) -> Vec<Choice> {
+        std::mem::take(&mut *self.choices.borrow_mut())
+            .into_iter()
+            .collect()
     }
 
     pub fn resolve(&self, node: &Node) -> Resolved {
@@ -139,6 +194,9 @@ impl<'a> Resolver<'a> {
     }
 
     fn parameter(&self, span: Span, name: &str, p: &Node) -> Node {
+        if let Some(v) = self.assumed_params.get(name) {
+            return Node::str(span, v.clone());
+        }
         let ty = p.get("Type").and_then(Node::as_str).unwrap_or("String");
         if ty.starts_with("AWS::SSM::Parameter::Value") {
             return Node::unknown(span, format!("parameter {name} is read from SSM"));
@@ -155,7 +213,20 @@ impl<'a> Resolver<'a> {
                 }
                 v
             }
-            None => Node::unknown(span, format!("parameter {name} has no default")),
+            None => {
+                let allowed: Option<Vec<String>> = p
+                    .get("AllowedValues")
+                    .and_then(Node::as_seq)
+                    .and_then(|vs| vs.iter().map(text_of).collect());
+                if let Some(values) =
+                    allowed.filter(|v| !v.is_empty() && v.len() <= MAX_ALLOWED_VALUES)
+                {
+                    self.choices
+                        .borrow_mut()
+                        .insert(Choice::Parameter(name.to_string(), values));
+                }
+                Node::unknown(span, format!("parameter {name} has no default"))
+            }
         }
     }
 
@@ -233,6 +304,11 @@ impl<'a> Resolver<'a> {
                     Some(true) => self.value(a, refs, depth),
                     Some(false) => self.value(b, refs, depth),
                     None => {
+                        if self.conditions.contains_key(c) {
+                            self.choices
+                                .borrow_mut()
+                                .insert(Choice::Condition(c.to_string()));
+                        }
                         self.value(a, refs, depth);
                         self.value(b, refs, depth);
                         unknown(format!("condition {c} is not decided by the template"))
@@ -406,7 +482,9 @@ impl<'a> Resolver<'a> {
         }
         let node = *self.conditions.get(name)?;
         self.cond_cache.borrow_mut().insert(name.to_string(), None);
-        let v = self.cond_expr(node, 0);
+        let v = self
+            .cond_expr(node, 0)
+            .or_else(|| self.assumed_conditions.get(name).copied());
         self.cond_cache
             .borrow_mut()
             .insert(name.to_string(), Some(v));
