@@ -17,8 +17,11 @@ mod body;
 mod collections;
 mod eval;
 mod functions;
+mod names;
 mod refs;
 mod strings;
+mod template;
+mod traversal;
 mod value;
 
 #[cfg(test)]
@@ -82,9 +85,14 @@ pub fn load_module(
     unit
 }
 
-/// Parses one file; a failure is recorded in `errors` and yields `None`.
+/// Parses one file; a failure is recorded in `errors` and yields `None`. A UTF-8 byte order
+/// mark is read as three spaces, which keeps every byte offset in place.
 fn parse_file(file: usize, text: &str, errors: &mut Vec<UnitError>) -> Option<Body> {
-    match text.parse::<Body>() {
+    let parsed = match text.strip_prefix('\u{feff}') {
+        Some(rest) => format!("   {rest}").parse::<Body>(),
+        None => text.parse::<Body>(),
+    };
+    match parsed {
         Ok(body) => Some(body),
         Err(e) => {
             let start = e.location().offset().min(text.len());

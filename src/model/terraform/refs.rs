@@ -5,7 +5,7 @@
 //! block body (meta-arguments included) that names a `resource` or `data` block of the
 //! module is recorded, and the locals the body uses are followed (each once).
 
-use super::eval::first_attr;
+use super::traversal::first_attr;
 use super::Decls;
 use crate::tree::RefTarget;
 use hcl_edit::expr::{Expression, Traversal, TraversalOperator};

@@ -6,8 +6,8 @@
 //! unknown parts are the values, so that `format("arn:aws:s3:::%s", var.b)` still tells a
 //! rule the ARN prefix.
 
-use super::eval::Parts;
 use super::functions::{Call, Res};
+use super::template::Parts;
 use super::value::{as_bool, as_num, as_string, num};
 use crate::tree::{Kind, Node};
 use regex::Regex;

@@ -549,13 +549,14 @@ resource "x" "y" {
 fn nested_conditionals_evaluate_quickly() {
     let mut expr = String::from("\"leaf\"");
     for i in 0..50 {
-        expr = format!("var.c{i} ? ({expr}) : \"other{i}\"");
+        expr = format!("var.c{i} ? \"other{i}\" : {expr}");
     }
     let src = format!("resource \"x\" \"y\" {{\n  v = {expr}\n}}\n");
     let start = Instant::now();
     let unit = load(&[("main.tf", &src)]);
     assert!(start.elapsed() < Duration::from_secs(2));
-    assert!(!unit.resources.is_empty() || !unit.errors.is_empty());
+    assert!(unit.errors.is_empty(), "{:?}", unit.errors);
+    assert!(prop(&unit, "x.y", "v").is_unknown());
     let mut chain = String::from("locals {\n  c0 = var.x ? 1 : 2\n");
     for i in 1..50 {
         chain.push_str(&format!(
@@ -818,4 +819,51 @@ fn hostile_inputs_stay_bounded() {
     ] {
         let _ = load(&[("main.tf", text)]);
     }
+}
+
+#[test]
+fn byte_order_mark_and_crlf_keep_offsets() {
+    let src = "\u{feff}resource \"aws_s3_bucket\" \"b\" {\r\n  bucket = \"x\"\r\n}\r\n";
+    let unit = load(&[("main.tf", src)]);
+    assert!(unit.errors.is_empty(), "{:?}", unit.errors);
+    let r = res(&unit, "aws_s3_bucket.b");
+    assert_eq!(text(&unit, 0, r.header), "resource \"aws_s3_bucket\" \"b\"");
+    let (key, _) = r.properties.entry("bucket").expect("bucket");
+    assert_eq!(text(&unit, 0, key.span), "bucket");
+}
+
+#[test]
+fn other_roots_and_cli_conversions() {
+    let src = r#"
+variable "flag" {
+  type = bool
+}
+variable "plain" {}
+variable "d" {
+  default = n
+}
+resource "x" "y" {
+  flag  = var.flag
+  plain = var.plain
+  path  = "${path.module}/f"
+  ws    = terraform.workspace
+  mod   = module.net.vpc_id
+  scope = [for n in ["in-scope"] : var.d]
+}
+"#;
+    let unit = load_with(
+        &[("main.tf", src)],
+        &[],
+        &[("flag", "true"), ("plain", "7")],
+    );
+    assert_eq!(prop(&unit, "x.y", "flag").kind, Kind::Bool(true));
+    assert_eq!(prop(&unit, "x.y", "plain").kind, s("7"));
+    assert_eq!(prop(&unit, "x.y", "path").kind, s("./f"));
+    assert_eq!(
+        prop(&unit, "x.y", "ws").kind,
+        unknown("terraform.workspace")
+    );
+    assert_eq!(prop(&unit, "x.y", "mod").kind, unknown("module.net.vpc_id"));
+    // A variable default does not see the bindings of the place it is used from.
+    assert_eq!(prop(&unit, "x.y", "scope.0").kind, unknown("n"));
 }

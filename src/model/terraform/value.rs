@@ -199,7 +199,7 @@ pub(super) fn respan_all(node: &mut Node, span: Span) {
     }
 }
 
-/// Size (a node count, plus one per 64 bytes of string) and depth of a value, measured
+/// Size (a node count, plus one per 16 bytes of string) and depth of a value, measured
 /// without recursion. Used to charge copies of memoized values to the evaluation budget.
 pub(super) fn measure(node: &Node) -> (usize, usize) {
     let mut size = 0usize;
@@ -209,7 +209,7 @@ pub(super) fn measure(node: &Node) -> (usize, usize) {
         depth = depth.max(d);
         size += 1;
         match &n.kind {
-            Kind::Str(s) | Kind::Num(s) | Kind::Unknown(s) => size += s.len() / 64,
+            Kind::Str(s) | Kind::Num(s) | Kind::Unknown(s) => size += s.len() / 16,
             Kind::Seq(items) | Kind::Template(items) => {
                 stack.extend(items.iter().map(|i| (i, d + 1)));
             }

@@ -1,0 +1,223 @@
+//! Traversals: `var.x`, `local.y.z`, `aws_s3_bucket.b.arn`, `coll[0]`, `coll[*].attr`.
+//!
+//! The root of a traversal decides what it means: a binding in scope (`for` variable,
+//! dynamic-block iterator), `var` and `local` (memoized values, see `names.rs`), `path`,
+//! `terraform`, `count`, `each`, `module`, or a `resource`/`data` block of the module, which
+//! becomes a `Ref` to that block and its first attribute (`Ref{aws_s3_bucket.b, arn}` for
+//! `aws_s3_bucket.b[0].arn`). The remaining attribute, index and splat operators are then
+//! applied to known values; on an unknown they keep it unknown, and a missing key is an error
+//! unknown (which `try` falls back from).
+
+use super::eval::{Cx, Evaluator};
+use super::names::Named;
+use super::value::{as_num, as_string, error, fully_known, num, unknown_from};
+use crate::tree::{Kind, Node, RefTarget, Span};
+use hcl_edit::expr::{Expression, Traversal, TraversalOperator};
+
+impl Evaluator<'_> {
+    pub(super) fn eval_traversal(&mut self, t: &Traversal, cx: Cx<'_>, span: Span) -> Node {
+        let ops: Vec<&TraversalOperator> = t.operators.iter().map(|o| o.value()).collect();
+        if let Expression::Variable(root) = &t.expr {
+            if let Some(resolved) = self.resolve_root(root.as_str(), &ops, cx, span) {
+                return match resolved {
+                    Root::Final(node) => node,
+                    Root::Value(node, used) => self.apply_ops(node, &ops[used..], cx, span),
+                };
+            }
+        }
+        let base = self.eval(&t.expr, cx);
+        self.apply_ops(base, &ops, cx, span)
+    }
+
+    /// Resolves the well-known roots (`var.x`, `local.x`, `data.t.n`, `type.name`, ...).
+    fn resolve_root(
+        &mut self,
+        root: &str,
+        ops: &[&TraversalOperator],
+        cx: Cx<'_>,
+        span: Span,
+    ) -> Option<Root> {
+        if self.lookup(root).is_some() {
+            return None;
+        }
+        let first = attr_name(ops.first().copied());
+        // Unknown named after the root and its first `n` attributes (`module.x.out`).
+        let unknown = |n: usize| {
+            let mut why = root.to_string();
+            for name in ops.iter().take(n).map_while(|op| attr_name(Some(op))) {
+                why.push('.');
+                why.push_str(name);
+            }
+            Root::Final(Node::unknown(span, why))
+        };
+        match (root, first) {
+            ("var" | "local", Some(_)) if cx.constant => Some(unknown(1)),
+            ("var", Some(name)) => Some(self.named_value(Named::Var, name, &ops[1..], cx, span)),
+            ("local", Some(name)) => {
+                Some(self.named_value(Named::Local, name, &ops[1..], cx, span))
+            }
+            ("path", Some("module" | "root")) => Some(Root::Value(Node::str(span, "."), 1)),
+            ("path" | "terraform" | "count" | "each" | "self", Some(_)) => Some(unknown(1)),
+            ("module", Some(_)) => Some(unknown(2)),
+            ("data", Some(rtype)) => {
+                let name = attr_name(ops.get(1).copied())?;
+                let address = format!("data.{rtype}.{name}");
+                Some(self.resource_ref(address, &ops[2..], cx, span, || unknown(3)))
+            }
+            (_, Some(name)) if self.decls.resources.contains(&format!("{root}.{name}")) => {
+                let address = format!("{root}.{name}");
+                Some(self.resource_ref(address, &ops[1..], cx, span, || unknown(2)))
+            }
+            _ => None,
+        }
+    }
+
+    fn resource_ref(
+        &self,
+        address: String,
+        rest: &[&TraversalOperator],
+        cx: Cx<'_>,
+        span: Span,
+        otherwise: impl FnOnce() -> Root,
+    ) -> Root {
+        if cx.constant || !self.decls.resources.contains(&address) {
+            return otherwise();
+        }
+        let target = RefTarget {
+            resource: address,
+            attr: first_attr(rest),
+        };
+        Root::Final(Node::new(span, Kind::Ref(target)))
+    }
+
+    /// Applies `.attr`, `[index]` and splat operators to a value.
+    pub(super) fn apply_ops(
+        &mut self,
+        node: Node,
+        ops: &[&TraversalOperator],
+        cx: Cx<'_>,
+        span: Span,
+    ) -> Node {
+        let mut cur = node;
+        for (i, op) in ops.iter().enumerate() {
+            if cur.is_unknown() {
+                break;
+            }
+            cur = match op {
+                TraversalOperator::GetAttr(name) => get_attr(cur, name.as_str(), span),
+                TraversalOperator::Index(expr) => {
+                    let key = self.eval(expr, cx);
+                    index(cur, &key, span)
+                }
+                TraversalOperator::LegacyIndex(n) => {
+                    let key = num(span, *n.value() as f64);
+                    index(cur, &key, span)
+                }
+                TraversalOperator::FullSplat(_) => {
+                    return self.splat(cur, &ops[i + 1..], &[], cx, span);
+                }
+                TraversalOperator::AttrSplat(_) => {
+                    let rest = &ops[i + 1..];
+                    let n = rest
+                        .iter()
+                        .take_while(|o| matches!(o, TraversalOperator::GetAttr(_)))
+                        .count();
+                    return self.splat(cur, &rest[..n], &rest[n..], cx, span);
+                }
+            };
+        }
+        cur.span = span;
+        cur
+    }
+
+    /// `coll[*]<each>` then `<after>` on the resulting list.
+    fn splat(
+        &mut self,
+        coll: Node,
+        each: &[&TraversalOperator],
+        after: &[&TraversalOperator],
+        cx: Cx<'_>,
+        span: Span,
+    ) -> Node {
+        let items = match coll.kind {
+            Kind::Seq(items) => items,
+            Kind::Null => Vec::new(),
+            Kind::Unknown(_) | Kind::Template(_) => return Node::new(span, coll.kind),
+            Kind::Ref(_) => return self.apply_ops(coll, each, cx, span),
+            _ => vec![coll],
+        };
+        let mapped = items
+            .into_iter()
+            .map(|item| {
+                let item_span = item.span;
+                self.apply_ops(item, each, cx, item_span)
+            })
+            .collect();
+        self.apply_ops(Node::new(span, Kind::Seq(mapped)), after, cx, span)
+    }
+}
+
+/// How a traversal root resolved: a final value, or a value to apply the operators after
+/// the first `used` ones to.
+pub(super) enum Root {
+    Final(Node),
+    Value(Node, usize),
+}
+
+pub(super) fn attr_name(op: Option<&TraversalOperator>) -> Option<&str> {
+    match op {
+        Some(TraversalOperator::GetAttr(name)) => Some(name.as_str()),
+        _ => None,
+    }
+}
+
+/// The attribute of a resource reference: the first `.attr` after indexes and splats.
+pub(super) fn first_attr(ops: &[&TraversalOperator]) -> Option<String> {
+    ops.iter()
+        .find_map(|op| attr_name(Some(op)))
+        .map(str::to_string)
+}
+
+fn get_attr(node: Node, name: &str, span: Span) -> Node {
+    match node.kind {
+        Kind::Map(_) => match node.get(name) {
+            Some(v) => v.clone(),
+            None => error(span, format!("no attribute {name:?}")),
+        },
+        Kind::Ref(mut target) => {
+            if target.attr.is_none() {
+                target.attr = Some(name.to_string());
+            }
+            Node::new(span, Kind::Ref(target))
+        }
+        Kind::Unknown(_) => node,
+        _ => error(
+            span,
+            format!("cannot read attribute {name:?} of {}", node.describe()),
+        ),
+    }
+}
+
+fn index(node: Node, key: &Node, span: Span) -> Node {
+    if key.is_unknown() || !fully_known(key) {
+        if matches!(node.kind, Kind::Ref(_)) {
+            return node;
+        }
+        return unknown_from(&[key], span, "index is not known");
+    }
+    match &node.kind {
+        Kind::Seq(items) => {
+            let i = as_num(key).filter(|i| i.fract() == 0.0 && *i >= 0.0);
+            match i.and_then(|i| items.get(i as usize)) {
+                Some(v) => v.clone(),
+                None => error(span, format!("index {} out of range", key.describe())),
+            }
+        }
+        Kind::Map(_) => match as_string(key).and_then(|k| node.get(&k).cloned()) {
+            Some(v) => v,
+            None => error(span, format!("no element {}", key.describe())),
+        },
+        Kind::Ref(_) | Kind::Unknown(_) => node,
+        _ => error(span, format!("cannot index {}", node.describe())),
+    }
+}
