@@ -192,9 +192,13 @@ fn check_rule(rule: &Rule, schemas: &mut Schemas) -> Vec<String> {
             }
         }
     }
+    // A path must exist on at least one of the types it is read on: rules that cover several
+    // resource types (the IAM policy holders) list each type's document path.
     for (types, path) in all {
-        for t in types {
-            let Some(schema) = schemas.get(&t) else {
+        let mut errors = Vec::new();
+        let mut found = false;
+        for t in &types {
+            let Some(schema) = schemas.get(t) else {
                 continue;
             };
             let r = if t.starts_with("AWS::") {
@@ -202,9 +206,13 @@ fn check_rule(rule: &Rule, schemas: &mut Schemas) -> Vec<String> {
             } else {
                 tf_path_exists(schema, &path)
             };
-            if let Err(e) = r {
-                problems.push(format!("{} ({}): {e}", rule.id(), t));
+            match r {
+                Ok(()) => found = true,
+                Err(e) => errors.push(format!("{} ({t}): {e}", rule.id())),
             }
+        }
+        if !found {
+            problems.extend(errors);
         }
     }
     problems

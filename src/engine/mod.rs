@@ -63,6 +63,33 @@ pub struct RawUnknown {
     pub why: String,
 }
 
+/// A rule's outcome on one resource, without its details (for pass/fail/unknown counts).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Unknown,
+}
+
+impl Verdict {
+    pub fn of(outcome: &Outcome) -> Verdict {
+        match outcome {
+            Outcome::Pass => Verdict::Pass,
+            Outcome::Fail(_) => Verdict::Fail,
+            Outcome::Unknown(_) => Verdict::Unknown,
+        }
+    }
+}
+
+/// One rule evaluated on one resource (every rule that applied, whatever its outcome).
+#[derive(Clone, Copy, Debug)]
+pub struct RawEvaluation {
+    pub rule: usize,
+    pub resource: usize,
+    pub verdict: Verdict,
+}
+
 /// The place a check is evaluated at: the resource (for its header and file) and the node
 /// paths start from (the properties, or a list element inside `each`).
 #[derive(Clone, Copy)]
@@ -82,7 +109,10 @@ pub struct Ctx<'a> {
 pub type ParamOverrides = HashMap<String, serde_json::Map<String, Value>>;
 
 /// Runs every applicable rule on every resource of `unit`.
-pub fn evaluate_unit(unit: &Unit, rules: &RuleSet) -> (Vec<RawFinding>, Vec<RawUnknown>) {
+pub fn evaluate_unit(
+    unit: &Unit,
+    rules: &RuleSet,
+) -> (Vec<RawFinding>, Vec<RawUnknown>, Vec<RawEvaluation>) {
     let graph = Graph::build(unit);
     let ctx = Ctx {
         unit,
@@ -100,6 +130,7 @@ pub fn evaluate_unit(unit: &Unit, rules: &RuleSet) -> (Vec<RawFinding>, Vec<RawU
     }
     let mut findings = Vec::new();
     let mut unknowns = Vec::new();
+    let mut evaluations = Vec::new();
     for (i, res) in unit.resources.iter().enumerate() {
         let Some(rule_ids) = by_type.get(res.rtype.as_str()) else {
             continue;
@@ -111,7 +142,13 @@ pub fn evaluate_unit(unit: &Unit, rules: &RuleSet) -> (Vec<RawFinding>, Vec<RawU
             if target.ml_scope && !graph.ml_scope[i] {
                 continue;
             }
-            match ctx.eval_resource(&target.cond, res) {
+            let outcome = ctx.eval_resource(&target.cond, res);
+            evaluations.push(RawEvaluation {
+                rule: ri,
+                resource: i,
+                verdict: Verdict::of(&outcome),
+            });
+            match outcome {
                 Outcome::Pass => {}
                 Outcome::Unknown(why) => unknowns.push(RawUnknown {
                     rule: ri,
@@ -136,7 +173,7 @@ pub fn evaluate_unit(unit: &Unit, rules: &RuleSet) -> (Vec<RawFinding>, Vec<RawU
             }
         }
     }
-    (findings, unknowns)
+    (findings, unknowns, evaluations)
 }
 
 /// Compares a known scalar with a rule operand (`true` matches "true" and "True"; numbers
@@ -215,9 +252,10 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Evaluates a rule's condition on a resource; when its properties depend on open
-    /// choices, it fails only if it fails under every combination of them.
-    fn eval_resource(&self, cond: &Cond, res: &'a Resource) -> Outcome {
+    /// Evaluates a condition on a resource; when its properties depend on open choices and
+    /// the answer is not decided without them, it fails only if it fails under every
+    /// combination (the returned flag says the choices mattered).
+    fn eval_worlds(&self, cond: &Cond, res: &'a Resource) -> (Outcome, bool) {
         let base = self.eval(
             cond,
             At {
@@ -226,10 +264,11 @@ impl<'a> Ctx<'a> {
             },
         );
         if res.worlds.is_empty() || !matches!(base, Outcome::Unknown(_)) {
-            return base;
+            return (base, false);
         }
         let mut first_fail: Option<Vec<Violation>> = None;
         let mut unknown = None;
+        let mut passed = 0usize;
         for world in &res.worlds {
             match self.eval(
                 cond,
@@ -238,7 +277,7 @@ impl<'a> Ctx<'a> {
                     root: &world.properties,
                 },
             ) {
-                Outcome::Pass => return Outcome::Pass,
+                Outcome::Pass => passed += 1,
                 Outcome::Unknown(w) => unknown = unknown.or(Some(w)),
                 Outcome::Fail(vs) => {
                     // Prefer a world whose violation points at a written value over one where
@@ -253,8 +292,36 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        if let Some(w) = unknown {
-            return Outcome::Unknown(w);
+        if passed == res.worlds.len() {
+            return (Outcome::Pass, true);
+        }
+        match (unknown, first_fail) {
+            (Some(w), _) => (Outcome::Unknown(w), true),
+            (None, Some(_)) if passed > 0 => {
+                let open: Vec<&str> = res.worlds[0]
+                    .assumptions
+                    .iter()
+                    .map(String::as_str)
+                    .collect();
+                (
+                    Outcome::Unknown(format!("depends on open choices ({})", open.join(", "))),
+                    true,
+                )
+            }
+            (None, Some(vs)) => (Outcome::Fail(vs), true),
+            (None, None) => (base, false),
+        }
+    }
+
+    /// Evaluates a rule on a resource, naming the open choices in the finding when they
+    /// mattered.
+    fn eval_resource(&self, cond: &Cond, res: &'a Resource) -> Outcome {
+        let (outcome, chose) = self.eval_worlds(cond, res);
+        let Outcome::Fail(vs) = outcome else {
+            return outcome;
+        };
+        if !chose {
+            return Outcome::Fail(vs);
         }
         let mut open: Vec<String> = res.worlds[0]
             .assumptions
@@ -262,11 +329,10 @@ impl<'a> Ctx<'a> {
             .filter_map(|a| a.rsplit_once(" is ").map(|(what, _)| what.to_string()))
             .collect();
         open.dedup();
-        let vs = first_fail.unwrap_or_default();
+        let verb = if open.len() == 1 { "goes" } else { "go" };
         Outcome::Fail(
             vs.into_iter()
                 .map(|mut v| {
-                    let verb = if open.len() == 1 { "goes" } else { "go" };
                     v.detail =
                         format!("{} (whichever way {} {verb})", v.detail, open.join(" and "));
                     v
@@ -359,8 +425,8 @@ impl<'a> Ctx<'a> {
             return self.aggregate(at, text, &slots, op, default);
         }
         let outcomes = slots.iter().map(|slot| match slot {
-            Slot::Unknown { why, .. } => match op {
-                Op::Exists(true) => Outcome::Pass,
+            Slot::Unknown { why, leaf, .. } => match op {
+                Op::Exists(true) if *leaf => Outcome::Pass,
                 _ => Outcome::Unknown(why.clone()),
             },
             Slot::Absent { path } => match default {
@@ -369,19 +435,13 @@ impl<'a> Ctx<'a> {
                     _ => Outcome::Fail(vec![self.header(
                         at,
                         path,
-                        format!(
-                            "`{}` is not set (the default is {})",
-                            last_name(path),
-                            show(d)
-                        ),
+                        format!("`{text}` is not set (the default is {})", show(d)),
                     )]),
                 },
                 None => match op {
-                    Op::Exists(true) | Op::NotEmpty => Outcome::Fail(vec![self.header(
-                        at,
-                        path,
-                        format!("`{}` is not set", last_name(path)),
-                    )]),
+                    Op::Exists(true) | Op::NotEmpty => {
+                        Outcome::Fail(vec![self.header(at, path, format!("`{text}` is not set"))])
+                    }
                     _ => Outcome::Pass,
                 },
             },
@@ -597,12 +657,8 @@ impl<'a> Ctx<'a> {
                     }
                     for t in targets {
                         let target = &self.unit.resources[t];
-                        let inner = At {
-                            res: target,
-                            root: &target.properties,
-                        };
                         let o = self.guard(
-                            || self.eval(check, inner),
+                            || self.eval_worlds(check, target).0,
                             Outcome::Unknown("reference chain too deep".into()),
                         );
                         outcomes.push(match o {
@@ -652,17 +708,27 @@ impl<'a> Ctx<'a> {
             if !types.contains(&r.rtype) {
                 continue;
             }
-            for slot in path::walk(&r.properties, &p.segments) {
-                match slot {
-                    Slot::Present { node, .. } => {
-                        if me.is_some_and(|m| self.graph.targets(node).contains(&m)) {
-                            companions.push(r);
-                            break;
+            let refers = |props: &'a Node, unknown: &mut Option<String>| {
+                for slot in path::walk(props, &p.segments) {
+                    match slot {
+                        Slot::Present { node, .. } => {
+                            if me.is_some_and(|m| self.graph.targets(node).contains(&m)) {
+                                return true;
+                            }
                         }
+                        Slot::Unknown { why, .. } => *unknown = unknown.take().or(Some(why)),
+                        Slot::Absent { .. } => {}
                     }
-                    Slot::Unknown { why, .. } => unknown = unknown.or(Some(why)),
-                    Slot::Absent { .. } => {}
                 }
+                false
+            };
+            let mut maybe = None;
+            if refers(&r.properties, &mut maybe)
+                || (maybe.is_some() && r.worlds.iter().any(|w| refers(&w.properties, &mut None)))
+            {
+                companions.push(r);
+            } else if maybe.is_some() {
+                unknown = unknown.or(maybe);
             }
         }
         if companions.len() < min {
@@ -684,12 +750,8 @@ impl<'a> Ctx<'a> {
         let outcomes: Vec<Outcome> = companions
             .iter()
             .map(|c| {
-                let inner = At {
-                    res: c,
-                    root: &c.properties,
-                };
                 self.guard(
-                    || self.eval(check, inner),
+                    || self.eval_worlds(check, c).0,
                     Outcome::Unknown("reference chain too deep".into()),
                 )
             })

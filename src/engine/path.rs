@@ -19,9 +19,12 @@ pub enum Slot<'a> {
     Absent {
         path: String,
     },
+    /// `leaf`: the value at the end of the path is there but not known; otherwise a
+    /// container on the way is not known, so even whether the property exists is not.
     Unknown {
         why: String,
         span: Span,
+        leaf: bool,
     },
 }
 
@@ -58,6 +61,7 @@ pub fn walk<'a>(root: &'a Node, segments: &[Segment]) -> Vec<Slot<'a>> {
             out.push(Slot::Unknown {
                 why,
                 span: node.span,
+                leaf: true,
             });
         } else if matches!(node.kind, Kind::Null) {
             out.push(Slot::Absent { path });
@@ -80,6 +84,7 @@ fn step<'a>(
         out.push(Slot::Unknown {
             why,
             span: node.span,
+            leaf: false,
         });
         return;
     }
@@ -104,6 +109,7 @@ fn step<'a>(
         (Segment::Key(_), _) => out.push(Slot::Unknown {
             why: format!("`{p}` is {}, not a map", node.describe()),
             span: node.span,
+            leaf: false,
         }),
         (Segment::All, Kind::Seq(items)) => {
             if items.is_empty() {

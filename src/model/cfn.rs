@@ -25,6 +25,102 @@ pub fn is_template(root: &Node) -> bool {
     })
 }
 
+/// The values of an `Fn::ForEach` collection when the template decides them: a literal list,
+/// or a `Ref` to a list parameter with a default.
+fn for_each_values(root: &Node, collection: &Node) -> Option<Vec<String>> {
+    let text = |n: &Node| n.scalar_text().map(|t| t.into_owned());
+    if let Some(items) = collection.as_seq() {
+        return items.iter().map(text).collect();
+    }
+    let name = collection.get("Ref").and_then(Node::as_str)?;
+    let default = root.get("Parameters")?.get(name)?.get("Default")?;
+    match &default.kind {
+        Kind::Seq(items) => items.iter().map(text).collect(),
+        _ => Some(
+            text(default)?
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .collect(),
+        ),
+    }
+}
+
+/// Replaces `${Id}` and `&{Id}` in keys and strings, and `{"Ref": Id}`, with `value`.
+fn substitute(node: &Node, id: &str, value: &str) -> Node {
+    let dollar = format!("${{{id}}}");
+    let amp = format!("&{{{id}}}");
+    let text = |s: &str| s.replace(&dollar, value).replace(&amp, value);
+    match &node.kind {
+        Kind::Str(s) => Node::str(node.span, text(s)),
+        Kind::Seq(items) => Node::new(
+            node.span,
+            Kind::Seq(items.iter().map(|i| substitute(i, id, value)).collect()),
+        ),
+        Kind::Map(entries) => {
+            if entries.len() == 1 && entries[0].0.name == "Ref" && entries[0].1.as_str() == Some(id)
+            {
+                return Node::str(node.span, value);
+            }
+            let out = entries
+                .iter()
+                .map(|(k, v)| {
+                    let key = crate::tree::Key {
+                        name: text(&k.name),
+                        span: k.span,
+                    };
+                    (key, substitute(v, id, value))
+                })
+                .collect();
+            Node::new(node.span, Kind::Map(out))
+        }
+        _ => node.clone(),
+    }
+}
+
+/// Expands the `AWS::LanguageExtensions` transform's `Fn::ForEach::Name` entries of
+/// `Resources` whose collection is known; returns `None` when there are none.
+fn expand_for_each(root: &Node) -> Option<Node> {
+    let entries = root.get("Resources")?.as_map()?;
+    if !entries
+        .iter()
+        .any(|(k, _)| k.name.starts_with("Fn::ForEach::"))
+    {
+        return None;
+    }
+    let mut out = Vec::new();
+    for (k, v) in entries {
+        if !k.name.starts_with("Fn::ForEach::") {
+            out.push((k.clone(), v.clone()));
+            continue;
+        }
+        let args = v.as_seq().unwrap_or(&[]);
+        let (Some(id), Some(coll), Some(template)) = (
+            args.first().and_then(Node::as_str),
+            args.get(1),
+            args.get(2),
+        ) else {
+            continue;
+        };
+        let Some(values) = for_each_values(root, coll) else {
+            continue;
+        };
+        for value in values.iter().take(256) {
+            if let Kind::Map(generated) = substitute(template, id, value).kind {
+                out.extend(generated);
+            }
+        }
+    }
+    let mut new_root = root.clone();
+    if let Kind::Map(top) = &mut new_root.kind {
+        for (k, v) in top.iter_mut() {
+            if k.name == "Resources" {
+                v.kind = Kind::Map(out.clone());
+            }
+        }
+    }
+    Some(new_root)
+}
+
 /// Builds the unit of one template. `warnings` are non-fatal parse problems (duplicate keys).
 pub fn load(path: PathBuf, text: String, root: &Node, warnings: Vec<ParseError>) -> Unit {
     let mut unit = Unit::new(Format::CloudFormation);
@@ -33,6 +129,8 @@ pub fn load(path: PathBuf, text: String, root: &Node, warnings: Vec<ParseError>)
             .into_iter()
             .map(|error| UnitError { file: 0, error }),
     );
+    let expanded = expand_for_each(root);
+    let root = expanded.as_ref().unwrap_or(root);
     let resolver = Resolver::new(root);
     if let Some(entries) = root.get("Resources").and_then(Node::as_map) {
         for (key, def) in entries {
