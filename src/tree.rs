@@ -210,6 +210,10 @@ impl Node {
             Kind::Null => "null".into(),
             Kind::Bool(b) => b.to_string(),
             Kind::Num(n) => n.clone(),
+            Kind::Str(s) if s.chars().count() > 60 => {
+                let head: String = s.chars().take(57).collect();
+                format!("{:?}", format!("{head}..."))
+            }
             Kind::Str(s) => format!("{s:?}"),
             Kind::Seq(items) => format!("a list of {}", items.len()),
             Kind::Map(_) => "a map".into(),

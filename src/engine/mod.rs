@@ -606,10 +606,14 @@ impl<'a> Ctx<'a> {
                     unknown.unwrap_or_else(|| "undecided list elements".into()),
                 );
             }
-            let what = if filter.is_some() {
-                "no matching element"
-            } else {
-                "no element"
+            let what = match filter {
+                Some(Cond::Leaf {
+                    path,
+                    op: Op::Equals(v),
+                    ..
+                }) => format!("no element with `{}` = {}", path.text, show(v)),
+                Some(_) => "no matching element".to_string(),
+                None => "no element".to_string(),
             };
             return Outcome::Fail(vec![self.header(
                 at,
@@ -786,6 +790,11 @@ fn test_node(op: &Op, node: &Node) -> Result<bool, String> {
             _ => true,
         });
     }
+    if let (Kind::Template(parts), Op::Matches(re) | Op::NotMatches(re)) = (&node.kind, op) {
+        if let Some(found) = template_match(re, parts) {
+            return Ok(found == matches!(op, Op::Matches(_)));
+        }
+    }
     let Some(text) = node.scalar_text() else {
         return Err(format!("value is {}", node.describe()));
     };
@@ -806,6 +815,26 @@ fn test_node(op: &Op, node: &Node) -> Result<bool, String> {
         Op::Lte(n) => num()? <= *n,
         _ => true,
     })
+}
+
+/// Whether an unanchored regex matches a string of which only some parts are known: a match
+/// inside one known part is a match of the whole, whatever the unknown parts turn out to be.
+/// `None` when that cannot be decided.
+fn template_match(re: &regex::Regex, parts: &[Node]) -> Option<bool> {
+    let pattern = re.as_str();
+    if pattern.contains('^')
+        || pattern.contains('$')
+        || pattern.contains("\\b")
+        || pattern.contains("\\A")
+        || pattern.contains("\\z")
+    {
+        return None;
+    }
+    parts
+        .iter()
+        .filter_map(|p| p.as_str())
+        .any(|t| re.is_match(t))
+        .then_some(true)
 }
 
 fn describe_fail(op: &Op, path: &str, node: &Node) -> String {
