@@ -155,53 +155,133 @@ impl Graph {
             true
         });
         out.extend(self.targets_by_name(node));
+        // A bare name where a rule expects a reference (`bucket = "my-data"` in a Terraform
+        // companion) names the resource of that name.
+        if let Kind::Str(name) = &node.kind {
+            for kind in ["s3", "role", "logs", "alias", "endpoint"] {
+                if let Some(i) = self.by_name.get(&format!("{kind}:{name}")) {
+                    out.push(*i);
+                }
+            }
+        }
         out.sort_unstable();
         out.dedup();
         out
     }
 
-    /// ML scope: ML/GenAI resources; what they use (up to three hops: endpoint config →
-    /// alias → key); and companions that refer to something in scope (a bucket policy, an
-    /// IAM policy attached to an in-scope role, a Terraform `aws_s3_bucket_versioning`), with
-    /// what those companions use (an `aws_iam_policy_document`).
+    /// ML scope, computed once per unit:
+    /// 1. ML/GenAI resources, and everything they refer to (following chains of ML resources:
+    ///    endpoint → endpoint config → model → role);
+    /// 2. through a few pass-through types only: a KMS alias to its key, a role or Lambda
+    ///    function to its policies, keys and role (not to the buckets a policy names);
+    /// 3. companions of anything in scope: resources whose job is to configure another one
+    ///    (a bucket policy, an IAM policy attached to a role, a Terraform
+    ///    `aws_s3_bucket_versioning`, a log group named after an endpoint), and the policy
+    ///    documents those companions use.
     fn compute_scope(&mut self, unit: &Unit) {
         let n = unit.resources.len();
-        let mut frontier: Vec<usize> = (0..n)
-            .filter(|i| is_ml_type(&unit.resources[*i].rtype))
-            .collect();
-        for i in &frontier {
+        let ty = |i: usize| unit.resources[i].rtype.as_str();
+        let mut stack: Vec<usize> = (0..n).filter(|i| is_ml_type(ty(*i))).collect();
+        for i in &stack {
             self.ml_scope[*i] = true;
         }
-        for _ in 0..3 {
-            let mut next = Vec::new();
-            for i in &frontier {
-                for t in &self.out[*i] {
-                    if !self.ml_scope[*t] {
-                        self.ml_scope[*t] = true;
-                        next.push(*t);
+        while let Some(i) = stack.pop() {
+            let from_ml = is_ml_type(ty(i));
+            for &t in &self.out[i] {
+                if self.ml_scope[t] {
+                    continue;
+                }
+                if from_ml || follows_through(ty(i), ty(t)) {
+                    self.ml_scope[t] = true;
+                    if is_ml_type(ty(t)) || is_pass_through(ty(t)) {
+                        stack.push(t);
                     }
                 }
             }
-            frontier = next;
         }
-        let supporting: Vec<usize> = (0..n)
-            .filter(|i| self.ml_scope[*i] && !is_ml_type(&unit.resources[*i].rtype))
+        let companions: Vec<usize> = (0..n)
+            .filter(|c| !self.ml_scope[*c] && is_companion(ty(*c)))
+            .filter(|c| self.out[*c].iter().any(|t| self.ml_scope[*t]))
             .collect();
-        let mut companions = Vec::new();
-        for s in supporting {
-            for c in &self.incoming[s] {
-                if !self.ml_scope[*c] && !is_ml_type(&unit.resources[*c].rtype) {
-                    companions.push(*c);
-                }
-            }
-        }
         for c in companions {
             self.ml_scope[c] = true;
             for t in self.out[c].clone() {
-                self.ml_scope[t] = true;
+                if is_policy_document(ty(t)) {
+                    self.ml_scope[t] = true;
+                }
             }
         }
     }
+}
+
+/// Supporting types whose own references stay in scope (see `follows_through`).
+fn is_pass_through(t: &str) -> bool {
+    matches!(
+        t,
+        "AWS::KMS::Alias"
+            | "aws_kms_alias"
+            | "AWS::IAM::Role"
+            | "aws_iam_role"
+            | "AWS::Lambda::Function"
+            | "aws_lambda_function"
+    )
+}
+
+/// Which references of a pass-through resource keep the target in scope: keys, roles and
+/// policies, not the data stores a policy happens to name.
+fn follows_through(from: &str, to: &str) -> bool {
+    is_pass_through(from)
+        && (is_policy_document(to)
+            || matches!(
+                to,
+                "AWS::KMS::Key"
+                    | "aws_kms_key"
+                    | "AWS::IAM::Role"
+                    | "aws_iam_role"
+                    | "AWS::Logs::LogGroup"
+                    | "aws_cloudwatch_log_group"
+            ))
+}
+
+fn is_policy_document(t: &str) -> bool {
+    matches!(
+        t,
+        "AWS::IAM::ManagedPolicy" | "aws_iam_policy" | "data.aws_iam_policy_document"
+    )
+}
+
+/// Resources that exist to configure another resource.
+fn is_companion(t: &str) -> bool {
+    matches!(
+        t,
+        "AWS::S3::BucketPolicy"
+            | "AWS::IAM::Policy"
+            | "AWS::IAM::ManagedPolicy"
+            | "AWS::IAM::RolePolicy"
+            | "AWS::EC2::SecurityGroupIngress"
+            | "AWS::KMS::Alias"
+            | "AWS::Logs::LogGroup"
+            | "AWS::ApplicationAutoScaling::ScalableTarget"
+            | "AWS::ApplicationAutoScaling::ScalingPolicy"
+            | "aws_s3_bucket_server_side_encryption_configuration"
+            | "aws_s3_bucket_public_access_block"
+            | "aws_s3_bucket_versioning"
+            | "aws_s3_bucket_lifecycle_configuration"
+            | "aws_s3_bucket_policy"
+            | "aws_s3_bucket_logging"
+            | "aws_iam_role_policy"
+            | "aws_iam_role_policy_attachment"
+            | "aws_iam_policy_attachment"
+            | "aws_vpc_security_group_ingress_rule"
+            | "aws_security_group_rule"
+            | "aws_kms_alias"
+            | "aws_kms_key_policy"
+            | "aws_cloudwatch_log_group"
+            | "aws_cloudwatch_log_data_protection_policy"
+            | "aws_appautoscaling_target"
+            | "aws_appautoscaling_policy"
+            | "aws_ecr_repository_policy"
+    )
 }
 
 #[cfg(test)]

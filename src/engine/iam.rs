@@ -37,6 +37,22 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     pi == p.len()
 }
 
+/// The resources of a statement: a reference to another resource or a string built around
+/// one (`!Sub "${Bucket.Arn}/*"`) is some ARN, never `*`; `None` when an element is unknown.
+fn resources(node: Option<&Node>) -> Option<Vec<String>> {
+    let one = |n: &Node| match &n.kind {
+        Kind::Ref(_) | Kind::Template(_) => Some("<arn>".to_string()),
+        _ => n.scalar_text().map(|t| t.into_owned()),
+    };
+    let Some(node) = node else {
+        return Some(Vec::new());
+    };
+    match &node.kind {
+        Kind::Seq(items) => items.iter().map(one).collect(),
+        _ => one(node).map(|t| vec![t]),
+    }
+}
+
 /// A list of strings, or `None` when some element is not known.
 fn strings(node: Option<&Node>) -> Option<Vec<String>> {
     let Some(node) = node else {
@@ -99,7 +115,7 @@ fn stmt_of(file: usize, fallback: Span, path: String, m: &Node) -> Stmt {
             Some(Vec::new())
         },
         not_action: not_action && action.is_some(),
-        resources: strings(res.map(|(_, v)| v)),
+        resources: resources(res.map(|(_, v)| v)),
         not_resource: not_resource && res.is_some(),
         condition_keys,
     }
@@ -153,20 +169,49 @@ fn parse_string_policy(source: &str, node: &Node, text: &str) -> Option<Node> {
     let slice = source
         .get(node.span.start as usize..node.span.end as usize)
         .unwrap_or("");
-    match slice.find(text).filter(|_| !text.is_empty()) {
-        Some(i) => {
-            let base = node.span.start + i as u32;
-            shift(&mut parsed, &|s| Span {
-                start: s.start + base,
-                end: s.end + base,
-            });
-        }
-        None => {
-            let whole = node.span;
-            shift(&mut parsed, &|_| whole);
-        }
+    let base = node.span.start;
+    if let Some(i) = slice.find(text).filter(|_| !text.is_empty()) {
+        let base = base + i as u32;
+        shift(&mut parsed, &|s| Span {
+            start: s.start + base,
+            end: s.end + base,
+        });
+    } else if let Some(lines) = align_lines(slice, text) {
+        // An indented heredoc (`<<-EOT`) loses its indentation: map each line back.
+        let map = |off: u32| -> u32 {
+            let i = lines.partition_point(|(t, _)| *t <= off).saturating_sub(1);
+            let (t, src) = lines[i];
+            base + src + (off - t)
+        };
+        shift(&mut parsed, &|s| Span {
+            start: map(s.start),
+            end: map(s.end),
+        });
+    } else {
+        let whole = node.span;
+        shift(&mut parsed, &|_| whole);
     }
     Some(parsed)
+}
+
+/// For each line of `text`, (its offset in `text`, its offset in `slice`), when every line
+/// of `text` appears in order in `slice` as the end of a source line (indentation removed).
+fn align_lines(slice: &str, text: &str) -> Option<Vec<(u32, u32)>> {
+    let mut out = Vec::new();
+    let mut t_off = 0usize;
+    let mut from = 0usize;
+    for line in text.split('\n') {
+        let line_body = line.trim_end_matches('\r');
+        let found = if line_body.trim().is_empty() {
+            from
+        } else {
+            from + slice.get(from..)?.find(line_body)?
+        };
+        out.push((t_off as u32, found as u32));
+        from = found + line_body.len();
+        t_off += line.len() + 1;
+    }
+    Some(out)
 }
 
 /// The statements of a document value, or why they cannot be known.

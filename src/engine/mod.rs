@@ -760,7 +760,12 @@ impl<'a> Ctx<'a> {
                 )
             })
             .collect();
-        any(outcomes)
+        // One companion that passes is enough; when none does, report what is wrong with
+        // each of them.
+        if outcomes.contains(&Outcome::Pass) {
+            return Outcome::Pass;
+        }
+        all(outcomes)
     }
 }
 
@@ -822,19 +827,33 @@ fn test_node(op: &Op, node: &Node) -> Result<bool, String> {
 /// `None` when that cannot be decided.
 fn template_match(re: &regex::Regex, parts: &[Node]) -> Option<bool> {
     let pattern = re.as_str();
-    if pattern.contains('^')
-        || pattern.contains('$')
-        || pattern.contains("\\b")
-        || pattern.contains("\\A")
-        || pattern.contains("\\z")
-    {
+    if ["\\b", "\\A", "\\z"].iter().any(|a| pattern.contains(a)) {
         return None;
     }
-    parts
-        .iter()
-        .filter_map(|p| p.as_str())
-        .any(|t| re.is_match(t))
-        .then_some(true)
+    let inner = pattern.trim_start_matches('^').trim_end_matches('$');
+    if inner.contains('^') || (inner.contains('$') && !inner.ends_with("\\$")) {
+        return None;
+    }
+    let (start, end) = (
+        pattern.starts_with('^'),
+        pattern.ends_with('$') && !pattern.ends_with("\\$"),
+    );
+    fn known(p: Option<&Node>) -> Option<&str> {
+        p.and_then(Node::as_str)
+    }
+    let found = match (start, end) {
+        // Anchored at both ends: only a fully known string can be decided.
+        (true, true) => false,
+        // Anchored at the start: the first part must be known and match.
+        (true, false) => known(parts.first()).is_some_and(|t| re.is_match(t)),
+        // Anchored at the end: the last part must be known and match.
+        (false, true) => known(parts.last()).is_some_and(|t| re.is_match(t)),
+        (false, false) => parts
+            .iter()
+            .filter_map(Node::as_str)
+            .any(|t| re.is_match(t)),
+    };
+    found.then_some(true)
 }
 
 fn describe_fail(op: &Op, path: &str, node: &Node) -> String {
