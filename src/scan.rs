@@ -201,19 +201,20 @@ fn run_job(job: &Job, rules: &RuleSet, opts: &Options) -> JobOut {
         Job::Document { path, explicit } => load_document(path, *explicit),
         Job::Module { tf, tfvars, .. } => load_module(tf, tfvars, opts),
     };
-    let Some(unit) = unit else {
+    let Some(mut unit) = unit else {
         return JobOut {
             errors,
             scanned: 1,
             ..Default::default()
         };
     };
+    crate::model::json_text::expand_unit(&mut unit);
     for e in &unit.errors {
         if let Some(f) = unit.files.get(e.file) {
             errors.push(error_at(f, Some(e.file), &e.error));
         }
     }
-    let (raw, raw_unknowns) = evaluate_unit(&unit, rules);
+    let (raw, raw_unknowns, _evaluations) = evaluate_unit(&unit, rules);
     let findings = raw
         .into_iter()
         .map(|r| to_finding(&unit, rules, r))

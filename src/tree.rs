@@ -73,6 +73,9 @@ pub enum Kind {
     /// A value the template does not decide; the string names the unresolved input
     /// (`parameter KeyArn has no default`, `var.kms_key_arn`, `Fn::ImportValue`).
     Unknown(String),
+    /// A string that holds a JSON document (a policy, a pipeline definition): compared as the
+    /// string, walked into as the document. Made by `model::json_text` after loading.
+    JsonText(String, Box<Node>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -124,7 +127,7 @@ impl Node {
 
     pub fn as_str(&self) -> Option<&str> {
         match &self.kind {
-            Kind::Str(s) => Some(s),
+            Kind::Str(s) | Kind::JsonText(s, _) => Some(s),
             _ => None,
         }
     }
@@ -133,7 +136,7 @@ impl Node {
     /// `"true"`, `true`, `"2"` and `2` behave as template authors expect.
     pub fn scalar_text(&self) -> Option<std::borrow::Cow<'_, str>> {
         match &self.kind {
-            Kind::Str(s) => Some(std::borrow::Cow::Borrowed(s)),
+            Kind::Str(s) | Kind::JsonText(s, _) => Some(std::borrow::Cow::Borrowed(s)),
             Kind::Num(n) => Some(std::borrow::Cow::Borrowed(n)),
             Kind::Bool(b) => Some(std::borrow::Cow::Borrowed(if *b {
                 "true"
@@ -166,6 +169,7 @@ impl Node {
                     v.walk(f);
                 }
             }
+            Kind::JsonText(_, doc) => doc.walk(f),
             _ => {}
         }
     }
@@ -182,7 +186,7 @@ impl Node {
                 .map(Value::from)
                 .or_else(|_| n.parse::<f64>().map(Value::from))
                 .unwrap_or_else(|_| Value::String(n.clone())),
-            Kind::Str(s) => Value::String(s.clone()),
+            Kind::Str(s) | Kind::JsonText(s, _) => Value::String(s.clone()),
             Kind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
             Kind::Map(entries) => Value::Object(
                 entries
@@ -210,11 +214,11 @@ impl Node {
             Kind::Null => "null".into(),
             Kind::Bool(b) => b.to_string(),
             Kind::Num(n) => n.clone(),
-            Kind::Str(s) if s.chars().count() > 60 => {
+            Kind::Str(s) | Kind::JsonText(s, _) if s.chars().count() > 60 => {
                 let head: String = s.chars().take(57).collect();
                 format!("{:?}", format!("{head}..."))
             }
-            Kind::Str(s) => format!("{s:?}"),
+            Kind::Str(s) | Kind::JsonText(s, _) => format!("{s:?}"),
             Kind::Seq(items) => format!("a list of {}", items.len()),
             Kind::Map(_) => "a map".into(),
             Kind::Ref(r) => r.to_string(),

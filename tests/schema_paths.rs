@@ -100,7 +100,7 @@ pub fn cfn_path_exists(schema: &Value, path: &str) -> Result<(), String> {
                             next.push(a);
                         } else if a.get("properties").is_none()
                             && a.get("items").is_none()
-                            && is_object_type(a)
+                            && (is_object_type(a) || is_string_type(a))
                         {
                             // A free-form object (a JSON document such as a policy): any key.
                             next.push(a);
@@ -138,6 +138,12 @@ fn is_object_type(node: &Value) -> bool {
         Some(Value::Array(ts)) => ts.iter().any(|t| t == "object"),
         _ => false,
     }
+}
+
+/// A string property may hold a JSON document (a policy, a pipeline definition) that rules
+/// walk into; its inner keys are not described by the schema.
+fn is_string_type(node: &Value) -> bool {
+    node.get("type").and_then(Value::as_str) == Some("string")
 }
 
 fn seg_name(seg: &Segment) -> String {

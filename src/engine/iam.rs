@@ -1,6 +1,6 @@
 //! IAM policy documents wherever they are written: CloudFormation `PolicyDocument` maps,
-//! JSON strings (heredocs, `Fn::Sub` bodies), Terraform `jsonencode({...})` (kept structured
-//! by the loader) and `data "aws_iam_policy_document"` blocks. Statements are normalized, and
+//! JSON strings (heredocs; parsed by `model::json_text`), Terraform `jsonencode({...})` (kept
+//! structured by the loader) and `data "aws_iam_policy_document"` blocks. Statements are normalized, and
 //! `Action`/`NotAction` are matched the way IAM matches them (case-insensitive, `*` and `?`).
 
 use super::cond::{Forbid, Path};
@@ -146,74 +146,6 @@ fn condition_keys(c: &Node) -> Option<Vec<String>> {
     }
 }
 
-fn shift(node: &mut Node, f: &dyn Fn(Span) -> Span) {
-    node.span = f(node.span);
-    match &mut node.kind {
-        Kind::Seq(items) | Kind::Template(items) => items.iter_mut().for_each(|n| shift(n, f)),
-        Kind::Map(entries) => {
-            for (k, v) in entries {
-                k.span = f(k.span);
-                shift(v, f);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Parses a policy written as a JSON string. Spans point into the source when the string is
-/// written there verbatim (a heredoc, a YAML block scalar); otherwise at the string itself.
-fn parse_string_policy(source: &str, node: &Node, text: &str) -> Option<Node> {
-    let mut parsed = crate::parse::parse_json(text.trim_start_matches('\u{feff}'))
-        .ok()?
-        .root;
-    let slice = source
-        .get(node.span.start as usize..node.span.end as usize)
-        .unwrap_or("");
-    let base = node.span.start;
-    if let Some(i) = slice.find(text).filter(|_| !text.is_empty()) {
-        let base = base + i as u32;
-        shift(&mut parsed, &|s| Span {
-            start: s.start + base,
-            end: s.end + base,
-        });
-    } else if let Some(lines) = align_lines(slice, text) {
-        // An indented heredoc (`<<-EOT`) loses its indentation: map each line back.
-        let map = |off: u32| -> u32 {
-            let i = lines.partition_point(|(t, _)| *t <= off).saturating_sub(1);
-            let (t, src) = lines[i];
-            base + src + (off - t)
-        };
-        shift(&mut parsed, &|s| Span {
-            start: map(s.start),
-            end: map(s.end),
-        });
-    } else {
-        let whole = node.span;
-        shift(&mut parsed, &|_| whole);
-    }
-    Some(parsed)
-}
-
-/// For each line of `text`, (its offset in `text`, its offset in `slice`), when every line
-/// of `text` appears in order in `slice` as the end of a source line (indentation removed).
-fn align_lines(slice: &str, text: &str) -> Option<Vec<(u32, u32)>> {
-    let mut out = Vec::new();
-    let mut t_off = 0usize;
-    let mut from = 0usize;
-    for line in text.split('\n') {
-        let line_body = line.trim_end_matches('\r');
-        let found = if line_body.trim().is_empty() {
-            from
-        } else {
-            from + slice.get(from..)?.find(line_body)?
-        };
-        out.push((t_off as u32, found as u32));
-        from = found + line_body.len();
-        t_off += line.len() + 1;
-    }
-    Some(out)
-}
-
 /// The statements of a document value, or why they cannot be known.
 fn statements(
     ctx: &Ctx,
@@ -258,12 +190,9 @@ fn statements(
             }
             Ok(())
         }
-        Kind::Str(text) => {
-            let source = ctx.unit.files.get(res.file).map_or("", |f| f.text.as_str());
-            let parsed = parse_string_policy(source, node, text)
-                .ok_or_else(|| format!("`{path}` is not valid JSON"))?;
-            statements(ctx, res, &parsed, path, out)
-        }
+        Kind::JsonText(_, doc) => statements(ctx, res, doc, path, out),
+        // Strings holding JSON became `JsonText` when the unit was loaded.
+        Kind::Str(_) => Err(format!("`{path}` is not a JSON policy document")),
         Kind::Ref(r) if r.resource.starts_with("data.aws_iam_policy_document.") => {
             let doc = ctx
                 .unit

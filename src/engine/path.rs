@@ -90,6 +90,7 @@ fn step<'a>(
     }
     match (seg, &node.kind) {
         (_, Kind::Null) => out.push(Slot::Absent { path: p }),
+        (_, Kind::JsonText(_, doc)) => step(key, doc, p, seg, next, out),
         (Segment::Key(name), Kind::Map(_)) => match node.entry(name) {
             Some((k, v)) => next.push((Some(k), v, join(&p, name))),
             None => out.push(Slot::Absent {

@@ -6,6 +6,7 @@
 //! it. Rules never see raw documents, only `Resource`s.
 
 pub mod cfn;
+pub mod json_text;
 pub mod terraform;
 
 use crate::lines::{LineCol, LineIndex};

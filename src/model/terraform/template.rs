@@ -143,6 +143,7 @@ impl Parts {
                 let text = as_string(&v).unwrap_or_default();
                 self.push_str(&text, span);
             }
+            Kind::JsonText(text, _) => self.push_str(&text, span),
             Kind::Seq(_) | Kind::Map(_) => match json_text(&v) {
                 Some(text) => self.push_str(&text, span),
                 None => self
