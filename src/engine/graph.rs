@@ -53,6 +53,18 @@ fn names_of(r: &Resource) -> Vec<String> {
         "AWS::SageMaker::Endpoint" | "aws_sagemaker_endpoint" => {
             pick(&["EndpointName", "name"], "endpoint")
         }
+        "AWS::SageMaker::EndpointConfig" | "aws_sagemaker_endpoint_configuration" => {
+            pick(&["EndpointConfigName", "name"], "name")
+        }
+        "AWS::SageMaker::Model" | "aws_sagemaker_model" => pick(&["ModelName", "name"], "name"),
+        "AWS::SageMaker::DataQualityJobDefinition"
+        | "AWS::SageMaker::ModelQualityJobDefinition"
+        | "AWS::SageMaker::ModelBiasJobDefinition"
+        | "AWS::SageMaker::ModelExplainabilityJobDefinition"
+        | "aws_sagemaker_data_quality_job_definition" => {
+            pick(&["JobDefinitionName", "name"], "name")
+        }
+        "AWS::Bedrock::Guardrail" | "aws_bedrock_guardrail" => pick(&["Name", "name"], "name"),
         _ => Vec::new(),
     }
 }
@@ -158,7 +170,7 @@ impl Graph {
         // A bare name where a rule expects a reference (`bucket = "my-data"` in a Terraform
         // companion) names the resource of that name.
         if let Kind::Str(name) = &node.kind {
-            for kind in ["s3", "role", "logs", "alias", "endpoint"] {
+            for kind in ["s3", "role", "logs", "alias", "endpoint", "name"] {
                 if let Some(i) = self.by_name.get(&format!("{kind}:{name}")) {
                     out.push(*i);
                 }

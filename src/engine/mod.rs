@@ -422,7 +422,7 @@ impl<'a> Ctx<'a> {
     ) -> Outcome {
         let slots = path::walk(at.root, segs);
         if op.is_aggregate() {
-            return self.aggregate(at, text, &slots, op, default);
+            return self.aggregate(at, text, segs, &slots, op, default);
         }
         let outcomes = slots.iter().map(|slot| match slot {
             Slot::Unknown { why, leaf, .. } => match op {
@@ -471,6 +471,7 @@ impl<'a> Ctx<'a> {
         &self,
         at: At,
         text: &str,
+        segs: &[cond::Segment],
         slots: &[Slot],
         op: &Op,
         default: Option<&Value>,
@@ -518,11 +519,13 @@ impl<'a> Ctx<'a> {
                 } else if let Some(w) = unknown {
                     Outcome::Unknown(w)
                 } else {
-                    Outcome::Fail(vec![self.header(
-                        at,
-                        text,
-                        format!("`{}` lacks {}", text, missing.join(", ")),
-                    )])
+                    // Point at the list when it is written, at the resource when it is not.
+                    let mut v =
+                        self.header(at, text, format!("`{}` lacks {}", text, missing.join(", ")));
+                    if let Some(span) = list_key(at.root, segs) {
+                        v.span = span;
+                    }
+                    Outcome::Fail(vec![v])
                 }
             }
             Op::Excludes(banned) => {
@@ -623,6 +626,8 @@ impl<'a> Ctx<'a> {
         }
         match (checked, unknown) {
             (Outcome::Unknown(w), _) => Outcome::Unknown(w),
+            // Elements whose `where` is undecided might need the check too.
+            (_, Some(w)) if maybe > 0 && check.is_some() => Outcome::Unknown(w),
             _ => Outcome::Pass,
         }
     }
@@ -719,6 +724,15 @@ impl<'a> Ctx<'a> {
                             if me.is_some_and(|m| self.graph.targets(node).contains(&m)) {
                                 return true;
                             }
+                            // A name built from undecided parts may name this resource.
+                            if let Kind::Template(parts) = &node.kind {
+                                if parts.iter().any(|p| matches!(p.kind, Kind::Unknown(_))) {
+                                    *unknown = unknown.take().or(Some(format!(
+                                        "{} may refer to it through an undecided name",
+                                        r.id
+                                    )));
+                                }
+                            }
                         }
                         Slot::Unknown { why, .. } => *unknown = unknown.take().or(Some(why)),
                         Slot::Absent { .. } => {}
@@ -767,6 +781,23 @@ impl<'a> Ctx<'a> {
         }
         all(outcomes)
     }
+}
+
+/// The key of the list a path iterates (`FiltersConfig` in `FiltersConfig[*].Type`), when
+/// it is written: where a finding about a missing list member points.
+fn list_key(root: &Node, segs: &[cond::Segment]) -> Option<Span> {
+    let last_key = segs
+        .iter()
+        .rposition(|s| matches!(s, cond::Segment::Key(_)))?;
+    let list_end = segs[..last_key]
+        .iter()
+        .rposition(|s| matches!(s, cond::Segment::All))
+        .unwrap_or(last_key + 1);
+    let prefix = &segs[..list_end.min(segs.len())];
+    path::walk(root, prefix).into_iter().find_map(|s| match s {
+        Slot::Present { key: Some(k), .. } => Some(k.span),
+        _ => None,
+    })
 }
 
 /// Tests a rule operand given as the default value of an absent property.
