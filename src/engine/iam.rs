@@ -193,7 +193,7 @@ fn statements(
         Kind::JsonText(_, doc) => statements(ctx, res, doc, path, out),
         // Strings holding JSON became `JsonText` when the unit was loaded.
         Kind::Str(_) => Err(format!("`{path}` is not a JSON policy document")),
-        Kind::Ref(r) if r.resource.starts_with("data.aws_iam_policy_document.") => {
+        Kind::Ref(r) if r.resource.contains("data.aws_iam_policy_document.") => {
             let doc = ctx
                 .unit
                 .resource(&r.resource)

@@ -156,9 +156,11 @@ pub fn evaluate_unit(
                     why,
                 }),
                 Outcome::Fail(vs) => {
-                    let mut seen: Vec<(usize, Span, String)> = Vec::new();
+                    // One finding per place: list elements generated from one expression
+                    // share a span.
+                    let mut seen: Vec<(usize, Span)> = Vec::new();
                     for v in vs {
-                        let key = (v.file, v.span, v.path.clone());
+                        let key = (v.file, v.span);
                         if seen.contains(&key) {
                             continue;
                         }
@@ -339,6 +341,10 @@ impl<'a> Ctx<'a> {
                 })
                 .collect(),
         )
+    }
+
+    fn source(&self, file: usize) -> &'a str {
+        self.unit.files.get(file).map_or("", |f| f.text.as_str())
     }
 
     fn header(&self, at: At, path: &str, detail: String) -> Violation {
@@ -589,7 +595,21 @@ impl<'a> Ctx<'a> {
                 Outcome::Pass => {
                     matched += 1;
                     if let Some(c) = check {
-                        outcomes.push(self.eval(c, inner));
+                        // A property missing from an element is reported at the element,
+                        // not at the resource: that says which element lacks it.
+                        outcomes.push(match self.eval(c, inner) {
+                            Outcome::Fail(vs) => Outcome::Fail(
+                                vs.into_iter()
+                                    .map(|mut v| {
+                                        if v.span == at.res.header && v.file == at.res.file {
+                                            v.span = first_line(el.span, self.source(at.res.file));
+                                        }
+                                        v
+                                    })
+                                    .collect(),
+                            ),
+                            other => other,
+                        });
                     }
                 }
                 Outcome::Fail(_) => {}
@@ -626,8 +646,9 @@ impl<'a> Ctx<'a> {
         }
         match (checked, unknown) {
             (Outcome::Unknown(w), _) => Outcome::Unknown(w),
-            // Elements whose `where` is undecided might need the check too.
-            (_, Some(w)) if maybe > 0 && check.is_some() => Outcome::Unknown(w),
+            // Elements whose `where` is undecided, or a list that is not known, might need
+            // the check too.
+            (_, Some(w)) if check.is_some() => Outcome::Unknown(w),
             _ => Outcome::Pass,
         }
     }
@@ -779,8 +800,25 @@ impl<'a> Ctx<'a> {
         if outcomes.contains(&Outcome::Pass) {
             return Outcome::Pass;
         }
+        // One undecided companion may be the one that passes.
+        if let Some(Outcome::Unknown(w)) =
+            outcomes.iter().find(|o| matches!(o, Outcome::Unknown(_)))
+        {
+            return Outcome::Unknown(w.clone());
+        }
         all(outcomes)
     }
+}
+
+/// The span of the first line of `span` in `source` (a list element's first key).
+fn first_line(span: Span, source: &str) -> Span {
+    let start = span.start as usize;
+    let end = (span.end as usize).min(source.len());
+    let line_end = source
+        .get(start..end)
+        .and_then(|t| t.find('\n'))
+        .map_or(end, |i| start + i);
+    Span::new(start, line_end.max(start))
 }
 
 /// The key of the list a path iterates (`FiltersConfig` in `FiltersConfig[*].Type`), when
@@ -872,6 +910,22 @@ fn template_match(re: &regex::Regex, parts: &[Node]) -> Option<bool> {
     fn known(p: Option<&Node>) -> Option<&str> {
         p.and_then(Node::as_str)
     }
+    // A literal suffix (`\.sagemaker\.api$`) that a known last part does not end with, or a
+    // literal prefix a known first part does not start with, rules a match out.
+    if end && !start {
+        if let (Some(lit), Some(last)) = (literal_edge(inner, false), known(parts.last())) {
+            if !last.ends_with(&lit) && !lit.ends_with(last) {
+                return Some(false);
+            }
+        }
+    }
+    if start && !end {
+        if let (Some(lit), Some(first)) = (literal_edge(inner, true), known(parts.first())) {
+            if !first.starts_with(&lit) && !lit.starts_with(first) {
+                return Some(false);
+            }
+        }
+    }
     let found = match (start, end) {
         // Anchored at both ends: only a fully known string can be decided.
         (true, true) => false,
@@ -885,6 +939,46 @@ fn template_match(re: &regex::Regex, parts: &[Node]) -> Option<bool> {
             .any(|t| re.is_match(t)),
     };
     found.then_some(true)
+}
+
+/// The literal text a regex must start (`front`) or end with, when its edge is plain
+/// characters: `com\.amazonaws\.` or `\.sagemaker\.api`. `None` when the edge is a class,
+/// group, repetition or alternation.
+fn literal_edge(pattern: &str, front: bool) -> Option<String> {
+    if pattern.contains('|') {
+        return None;
+    }
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut atoms: Vec<char> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let (atom, width) = match c {
+            '\\' => match chars.get(i + 1) {
+                Some(n) if n.is_ascii_punctuation() => (Some(*n), 2),
+                _ => (None, 2),
+            },
+            c if c.is_alphanumeric()
+                || matches!(c, '-' | '_' | '/' | ':' | ',' | ' ' | '@' | '=') =>
+            {
+                (Some(c), 1)
+            }
+            _ => (None, 1),
+        };
+        // A quantifier after an atom makes it optional or repeated: not literal.
+        let quantified = matches!(chars.get(i + width), Some('*' | '+' | '?' | '{'));
+        match atom {
+            Some(a) if !quantified => atoms.push(a),
+            _ => {
+                if front {
+                    break;
+                }
+                atoms.clear();
+            }
+        }
+        i += width + usize::from(quantified);
+    }
+    (!atoms.is_empty()).then(|| atoms.into_iter().collect())
 }
 
 fn describe_fail(op: &Op, path: &str, node: &Node) -> String {
@@ -905,5 +999,41 @@ fn describe_fail(op: &Op, path: &str, node: &Node) -> String {
         Op::Lt(n) => format!("`{name}` is {is}, expected less than {n}"),
         Op::Lte(n) => format!("`{name}` is {is}, expected at most {n}"),
         _ => format!("`{name}` is {is}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(xs: &[Option<&str>]) -> Vec<Node> {
+        xs.iter()
+            .map(|x| match x {
+                Some(s) => Node::str(Span::default(), *s),
+                None => Node::unknown(Span::default(), "x"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn literal_edges() {
+        assert_eq!(literal_edge(r"\.sagemaker\.api", false).as_deref(), Some(".sagemaker.api"));
+        assert_eq!(literal_edge(r"com\.amazonaws\..*\.s3", true).as_deref(), Some("com.amazonaws."));
+        assert_eq!(literal_edge(r"a.*b", false).as_deref(), Some("b"));
+        assert_eq!(literal_edge(r"ab?c", true).as_deref(), Some("a"));
+        assert_eq!(literal_edge(r"(a|b)", false), None);
+    }
+
+    #[test]
+    fn regexes_on_partly_known_strings() {
+        let re = |p: &str| regex::Regex::new(p).unwrap();
+        let s3 = parts(&[Some("com.amazonaws."), None, Some(".s3")]);
+        assert_eq!(template_match(&re(r"\.sagemaker\.api$"), &s3), Some(false));
+        assert_eq!(template_match(&re(r"\.s3$"), &s3), Some(true));
+        assert_eq!(template_match(&re(r"amazonaws"), &s3), Some(true));
+        assert_eq!(template_match(&re(r"^com\.amazonaws\."), &s3), Some(true));
+        assert_eq!(template_match(&re(r"^org\."), &s3), Some(false));
+        assert_eq!(template_match(&re(r"^com.*s3$"), &s3), None);
+        assert_eq!(template_match(&re(r"region"), &s3), None);
     }
 }
