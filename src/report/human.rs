@@ -1,6 +1,8 @@
-//! The terminal report: a miette snippet per finding (the offending key underlined, the rule
-//! id, severity, lens practices and a fix hint), parse errors with their location, and a
-//! one-line summary. Colour follows `--color`/NO_COLOR/FORCE_COLOR and whether stdout is a
+//! The terminal report, grouped by file (a header line per file, in path order): a miette
+//! snippet per finding (the offending key underlined; related places in the same file, such
+//! as the KMS key whose rotation is off, as secondary labels, and those in other files as
+//! `related:` lines; the rule id, severity, lens practices, CDK construct path and a fix
+//! hint), then the file's parse errors with their location, and a one-line summary. Colour follows `--color`/NO_COLOR/FORCE_COLOR and whether stdout is a
 //! terminal; `--ascii` (or TERM=dumb) uses plain ASCII without box-drawing characters.
 
 use super::Summary;
@@ -11,6 +13,7 @@ use crate::scan::ScanResult;
 use miette::{
     Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
 };
+use std::collections::BTreeMap;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -109,7 +112,9 @@ fn finding_diag<'a>(f: &'a Finding, files: &[SourceFile], rules: &RuleSet) -> Di
         .iter()
         .map(|l| format!("{} ({})", l.practice, l.pillar))
         .collect();
-    help.push(format!("lens: {}", lenses.join(", ")));
+    if !lenses.is_empty() {
+        help.push(format!("lens: {}", lenses.join(", ")));
+    }
     if let Some(p) = &f.cdk_path {
         help.push(format!("CDK construct: {p}"));
     }
@@ -190,28 +195,71 @@ pub fn render(
     style: Style,
     elapsed: std::time::Duration,
 ) -> String {
+    let mut out = body(result, rules, style);
+    out.push_str(&summary_line(summary, elapsed));
+    out
+}
+
+/// The line that opens a file's group: its path and what was found in it.
+fn file_header(file: &str, findings: usize, errors: usize, style: Style) -> String {
+    let mut what = Vec::new();
+    if findings > 0 {
+        what.push(if findings == 1 {
+            "1 finding".to_string()
+        } else {
+            format!("{findings} findings")
+        });
+    }
+    if errors > 0 {
+        what.push(if errors == 1 {
+            "1 error".to_string()
+        } else {
+            format!("{errors} errors")
+        });
+    }
+    let path = if style.color {
+        format!("\x1b[1;4m{file}\x1b[0m")
+    } else {
+        file.to_string()
+    };
+    format!("{path} ({})\n\n", what.join(", "))
+}
+
+/// The report without its summary line (sections may follow before the summary).
+pub fn body(result: &ScanResult, rules: &RuleSet, style: Style) -> String {
     let h = handler(style);
     let mut out = String::new();
+    // Group by file, in path order: findings (already in line order), then that file's errors.
+    let mut groups: BTreeMap<&str, (Vec<&Finding>, Vec<&ScanError>)> = BTreeMap::new();
     for f in &result.findings {
-        let d = finding_diag(f, &result.files, rules);
-        if h.render_report(&mut out, &d).is_err() {
-            out.push_str(&format!(
-                "{}:{}:{}: {} {}\n",
-                f.file, f.line, f.column, f.rule_id, f.message
-            ));
-        }
-        out.push('\n');
+        groups.entry(f.file.as_str()).or_default().0.push(f);
     }
     for e in &result.errors {
-        let d = error_diag(e, &result.files);
-        if h.render_report(&mut out, &d).is_err() {
-            out.push_str(&format!(
-                "{}:{}:{}: {}\n",
-                e.file, e.line, e.column, e.message
-            ));
+        groups.entry(e.file.as_str()).or_default().1.push(e);
+    }
+    for (file, (findings, errors)) in groups {
+        out.push_str(&file_header(file, findings.len(), errors.len(), style));
+        for f in findings {
+            let d = finding_diag(f, &result.files, rules);
+            if h.render_report(&mut out, &d).is_err() {
+                out.push_str(&format!(
+                    "{}:{}:{}: {} {}\n",
+                    f.file, f.line, f.column, f.rule_id, f.message
+                ));
+            }
+            out.push('\n');
+        }
+        for e in errors {
+            let d = error_diag(e, &result.files);
+            if h.render_report(&mut out, &d).is_err() {
+                out.push_str(&format!(
+                    "{}:{}:{}: {}\n",
+                    e.file, e.line, e.column, e.message
+                ));
+            }
+            out.push('\n');
         }
     }
-    out.push_str(&summary_line(summary, elapsed));
     out
 }
 
@@ -246,6 +294,9 @@ pub fn summary_line(s: &Summary, elapsed: std::time::Duration) -> String {
     );
     if s.suppressed > 0 {
         line.push_str(&format!("; {} suppressed", s.suppressed));
+    }
+    if s.baselined > 0 {
+        line.push_str(&format!("; {} in the baseline", s.baselined));
     }
     if s.errors > 0 {
         line.push_str(&format!(

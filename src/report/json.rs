@@ -22,3 +22,15 @@ pub fn render(result: &ScanResult, summary: &Summary, show_unknown: bool) -> Str
     s.push('\n');
     s
 }
+
+/// Adds `"suppressed": [finding + {"suppression": {kind, reason, file, line}}]` to a rendered
+/// report (`--show-suppressed`), keeping the key order of the rest.
+pub fn with_suppressed(rendered: &str, result: &ScanResult) -> String {
+    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(rendered) else {
+        return rendered.to_string();
+    };
+    doc["suppressed"] = json!(result.suppressed);
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| rendered.to_string());
+    s.push('\n');
+    s
+}

@@ -1,7 +1,17 @@
 //! Reporters: one `Finding` type feeds every format; reporters never re-derive facts.
+//!
+//! `human` (terminal snippets), `json` (the contract), `sarif` (GitHub code scanning),
+//! `junit` (CI test reports), `github` (workflow-command annotations) and `lens` (the
+//! Well-Architected scorecard, also shown by `human --lens-summary`); `progress` is the
+//! terminal progress line on stderr.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod lens;
+pub mod progress;
+pub mod sarif;
 
 use crate::rules::{RuleSet, Severity};
 use crate::scan::ScanResult;
@@ -14,6 +24,75 @@ pub enum OutputFormat {
     Human,
     /// The JSON contract (version 1).
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML: a test suite per file, a test case per rule and resource.
+    Junit,
+    /// GitHub Actions workflow commands (annotations without SARIF).
+    Github,
+    /// The Well-Architected lens scorecard, as Markdown.
+    Lens,
+}
+
+impl OutputFormat {
+    /// The format a report file's name suggests (`out.sarif`, `report.xml`, `summary.md`).
+    pub fn from_extension(path: &std::path::Path) -> Option<OutputFormat> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "sarif" => OutputFormat::Sarif,
+            "json" => OutputFormat::Json,
+            "xml" => OutputFormat::Junit,
+            "md" | "markdown" => OutputFormat::Lens,
+            "txt" | "log" => OutputFormat::Human,
+            _ => return None,
+        })
+    }
+}
+
+/// Pairs `--format` and `--output` values in the order given: the n-th format goes to the
+/// n-th output; formats left without an output go to standard output (at most one may); an
+/// output left without a format takes the format its extension names (`.sarif`, `.json`,
+/// `.xml`, `.md`), or `human` when no format was given at all. No formats and no outputs is
+/// the human report on standard output.
+pub fn plan_outputs(
+    formats: &[OutputFormat],
+    outputs: &[std::path::PathBuf],
+) -> Result<Vec<(OutputFormat, Option<std::path::PathBuf>)>, String> {
+    let mut plan = Vec::new();
+    for (i, f) in formats.iter().enumerate() {
+        plan.push((*f, outputs.get(i).cloned()));
+    }
+    for o in outputs.iter().skip(formats.len()) {
+        let f = match OutputFormat::from_extension(o) {
+            Some(f) => f,
+            None if formats.is_empty() && outputs.len() == 1 => OutputFormat::Human,
+            None => {
+                return Err(format!(
+                "--output {} has no --format (give one, or use a .sarif, .json, .xml or .md name)",
+                o.display()
+            ))
+            }
+        };
+        plan.push((f, Some(o.clone())));
+    }
+    if plan.is_empty() {
+        plan.push((OutputFormat::Human, None));
+    }
+    if plan.iter().filter(|(_, o)| o.is_none()).count() > 1 {
+        return Err(
+            "only one --format can go to standard output; give the others an --output FILE (paired in order)"
+                .into(),
+        );
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (_, o) in &plan {
+        if let Some(p) = o {
+            if !seen.insert(p.clone()) {
+                return Err(format!("--output {} is given twice", p.display()));
+            }
+        }
+    }
+    Ok(plan)
 }
 
 /// Everything a reporter may read. Reporters never re-derive facts from templates.
@@ -24,14 +103,33 @@ pub struct RenderContext<'a> {
     pub style: human::Style,
     pub elapsed: std::time::Duration,
     pub show_unknown: bool,
+    /// Append the lens scorecard to the human report.
+    pub lens_summary: bool,
+    /// `file://` URI of the directory relative paths are relative to (SARIF's `%SRCROOT%`).
+    pub src_root: Option<String>,
+    /// List the findings suppressions and the baseline silenced (human and JSON; SARIF
+    /// always carries them, marked with `suppressions`).
+    pub show_suppressed: bool,
 }
 
 /// Renders the report in one format.
 pub fn render(format: OutputFormat, cx: &RenderContext) -> String {
     match format {
-        OutputFormat::Json => json::render(cx.result, cx.summary, cx.show_unknown),
+        OutputFormat::Json => {
+            let mut s = json::render(cx.result, cx.summary, cx.show_unknown);
+            if cx.show_suppressed {
+                s = json::with_suppressed(&s, cx.result);
+            }
+            s
+        }
+        OutputFormat::Sarif => sarif::render(cx.result, cx.rules, cx.src_root.as_deref()),
+        OutputFormat::Junit => junit::render(cx.result, cx.rules),
+        OutputFormat::Github => github::render(cx.result, cx.summary),
+        OutputFormat::Lens => {
+            lens::markdown(&lens::LensView::build(cx.result, cx.rules), cx.summary)
+        }
         OutputFormat::Human => {
-            let mut s = human::render(cx.result, cx.rules, cx.summary, cx.style, cx.elapsed);
+            let mut s = human::body(cx.result, cx.rules, cx.style);
             if cx.show_unknown && !cx.result.unknowns.is_empty() {
                 s.push_str("\nUndecided (a value the template does not decide):\n");
                 for u in &cx.result.unknowns {
@@ -41,9 +139,62 @@ pub fn render(format: OutputFormat, cx: &RenderContext) -> String {
                     ));
                 }
             }
+            if cx.show_suppressed && !cx.result.suppressed.is_empty() {
+                s.push_str(&suppressed_list(cx.result));
+            }
+            if cx.lens_summary {
+                if !s.is_empty() && !s.ends_with("\n\n") {
+                    s.push('\n');
+                }
+                s.push_str(&lens::text(
+                    &lens::LensView::build(cx.result, cx.rules),
+                    cx.style,
+                ));
+                s.push('\n');
+            }
+            s.push_str(&human::summary_line(cx.summary, cx.elapsed));
             s
         }
     }
+}
+
+/// `--show-suppressed` in the human report: one line per silenced finding, with why.
+pub fn suppressed_list(result: &ScanResult) -> String {
+    let mut s = String::from("\nSuppressed:\n");
+    for x in &result.suppressed {
+        let f = &x.finding;
+        let how = match x.suppression.kind {
+            crate::suppress::Origin::Baseline => format!("baseline {}", x.suppression.file),
+            kind => {
+                let what = if kind == crate::suppress::Origin::Comment {
+                    "comment"
+                } else {
+                    "Metadata"
+                };
+                format!(
+                    "{what} at {}:{}: {}",
+                    x.suppression.file,
+                    x.suppression.line,
+                    if x.suppression.reason.is_empty() {
+                        "(no reason)"
+                    } else {
+                        &x.suppression.reason
+                    }
+                )
+            }
+        };
+        s.push_str(&format!(
+            "  {}:{}:{}: {} [{}] {} ({}) - {how}\n",
+            f.file,
+            f.line,
+            f.column,
+            f.rule_id,
+            f.severity.as_str(),
+            f.title,
+            f.resource
+        ));
+    }
+    s
 }
 
 /// Counts shown in every format's summary.
@@ -55,6 +206,8 @@ pub struct Summary {
     pub by_severity: BTreeMap<&'static str, usize>,
     pub errors: usize,
     pub suppressed: usize,
+    /// Findings the baseline silenced.
+    pub baselined: usize,
     pub unknown: usize,
 }
 
@@ -80,6 +233,7 @@ impl Summary {
             by_severity,
             errors: result.errors.len(),
             suppressed,
+            baselined: 0,
             unknown: result.unknowns.len(),
         }
     }
@@ -111,6 +265,22 @@ pub fn rules_table(rules: &crate::rules::RuleSet) -> String {
     out
 }
 
+/// The rules that name `peer_id` (a checkov, cdk-nag, KICS or Guard id) among their
+/// equivalents, for `lenslint explain CKV_AWS_122` when migrating from another tool.
+pub fn rules_for_peer_id<'a>(rules: &'a RuleSet, peer_id: &str) -> Vec<&'a crate::rules::Rule> {
+    rules
+        .rules
+        .iter()
+        .filter(|r| {
+            r.doc
+                .equivalents
+                .values()
+                .flatten()
+                .any(|x| x.eq_ignore_ascii_case(peer_id))
+        })
+        .collect()
+}
+
 /// `lenslint explain ID`: the rule's documentation, generated from its file.
 pub fn explain(r: &crate::rules::Rule) -> String {
     let d = &r.doc;
@@ -121,7 +291,11 @@ pub fn explain(r: &crate::rules::Rule) -> String {
         d.severity.as_str(),
         d.pillar
     );
-    out.push_str("Lens practices:\n");
+    out.push_str(if r.doc.lenses.is_empty() {
+        "Lens practices: none\n"
+    } else {
+        "Lens practices:\n"
+    });
     for (lens, practice, pillar) in r.lenses() {
         out.push_str(&format!("  - {practice} ({lens}, {pillar})\n"));
     }
@@ -132,7 +306,11 @@ pub fn explain(r: &crate::rules::Rule) -> String {
     if let Some(s) = &d.terraform {
         checks.push(format!("  Terraform: {}", s.types.join(", ")));
     }
-    out.push_str(&format!("Resources:\n{}\n", checks.join("\n")));
+    if checks.is_empty() {
+        out.push_str("Resources: none (a finding about lenslint's own suppressions)\n");
+    } else {
+        out.push_str(&format!("Resources:\n{}\n", checks.join("\n")));
+    }
     out.push_str(&format!("\nWhy it matters:\n{}\n", indent(&d.why)));
     out.push_str(&format!("\nHow to fix:\n{}\n", indent(&d.fix)));
     for (format, ex) in &d.examples {
@@ -170,4 +348,43 @@ fn indent(s: &str) -> String {
         .map(|l| format!("    {l}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn p(s: &str) -> PathBuf {
+        PathBuf::from(s)
+    }
+
+    #[test]
+    fn outputs_pair_in_order() {
+        use OutputFormat::*;
+        assert_eq!(plan_outputs(&[], &[]), Ok(vec![(Human, None)]));
+        assert_eq!(
+            plan_outputs(&[Sarif, Junit, Human], &[p("a.sarif"), p("b.xml")]),
+            Ok(vec![
+                (Sarif, Some(p("a.sarif"))),
+                (Junit, Some(p("b.xml"))),
+                (Human, None)
+            ])
+        );
+        assert_eq!(
+            plan_outputs(&[], &[p("report")]),
+            Ok(vec![(Human, Some(p("report")))])
+        );
+        assert_eq!(
+            plan_outputs(&[Json], &[p("a.json"), p("b.sarif"), p("c.md")]),
+            Ok(vec![
+                (Json, Some(p("a.json"))),
+                (Sarif, Some(p("b.sarif"))),
+                (Lens, Some(p("c.md")))
+            ])
+        );
+        assert!(plan_outputs(&[Json, Sarif], &[]).is_err());
+        assert!(plan_outputs(&[Json], &[p("a.json"), p("b")]).is_err());
+        assert!(plan_outputs(&[Json, Sarif], &[p("a"), p("a")]).is_err());
+    }
 }
