@@ -4,7 +4,8 @@
 //! with a warning. A leading UTF-8 BOM is skipped, spans staying byte offsets into the original
 //! text. `jsonc-parser` caps nesting itself (512 arrays or 256 objects deep), so deep input
 //! returns an error instead of overflowing the stack; whitespace-only text gives a `Null` root
-//! like an empty YAML file.
+//! like an empty YAML file. A document with more than a million values is refused before it is
+//! parsed, so memory stays bounded.
 
 use jsonc_parser::ast::{ObjectPropName, Value};
 use jsonc_parser::common::Range;
@@ -32,6 +33,13 @@ pub fn parse_json(text: &str) -> Result<Parsed, ParseError> {
             allow_non_finite_numbers: false,
             allow_extended_string_escapes: false,
         };
+        if let Some(at) = over_budget(body) {
+            let message = format!("JSON document has more than {NODE_BUDGET} values");
+            return Err(ParseError::new(
+                message,
+                Span::new(at + offset, at + offset),
+            ));
+        }
         let ast = parse_to_ast(body, &CollectOptions::default(), &options).map_err(|e| {
             let message = format!("invalid JSON: {}", e.kind());
             ParseError::new(message, span(e.range(), offset))
@@ -49,6 +57,43 @@ pub fn parse_json(text: &str) -> Result<Parsed, ParseError> {
             warnings: loader.warnings,
         })
     })
+}
+
+/// Most values (keys included) one document may have: the parser's syntax tree costs about a
+/// hundred bytes a value, so this bounds memory whatever the file size.
+const NODE_BUDGET: usize = 1_000_000;
+
+/// Where the document passes [`NODE_BUDGET`] values, counted from its separators and openers
+/// (`,` `:` `[` `{`) outside strings, in one pass before anything is allocated.
+fn over_budget(text: &str) -> Option<usize> {
+    if text.len() < NODE_BUDGET {
+        return None;
+    }
+    let mut count = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b',' | b':' | b'[' | b'{' => {
+                count += 1;
+                if count > NODE_BUDGET {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn span(range: Range, offset: usize) -> Span {
@@ -220,6 +265,17 @@ mod tests {
         }
         let fine = "[".repeat(256) + &"]".repeat(256);
         assert!(parse_json(&fine).is_ok());
+    }
+
+    #[test]
+    fn huge_documents_are_refused_before_parsing() {
+        let many = format!("[{}1]", "1,".repeat(NODE_BUDGET));
+        let err = parse_json(&many).unwrap_err();
+        assert!(err.message.contains("more than 1000000 values"), "{err:?}");
+        assert_eq!(err.span.start as usize, 2 * NODE_BUDGET);
+        // Separators inside strings do not count.
+        let long = format!("[\"{}\"]", ",:[{\\\"".repeat(NODE_BUDGET / 2));
+        assert!(parse_json(&long).is_ok());
     }
 
     #[test]

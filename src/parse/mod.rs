@@ -7,6 +7,7 @@
 //! stack on hostile input: nesting is capped, YAML alias expansion is budgeted, and a panic inside
 //! a third-party parser is turned into a [`ParseError`].
 
+pub mod hcl;
 pub mod json;
 pub mod yaml;
 
