@@ -14,8 +14,8 @@ use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block, Structure};
 use std::collections::HashMap;
 
-const META_ATTRIBUTES: &[&str] = &["count", "for_each", "depends_on", "provider"];
-const META_BLOCKS: &[&str] = &["lifecycle", "provisioner", "connection"];
+pub(super) const META_ATTRIBUTES: &[&str] = &["count", "for_each", "depends_on", "provider"];
+pub(super) const META_BLOCKS: &[&str] = &["lifecycle", "provisioner", "connection"];
 
 /// Entries of a map under construction, with the position of each block list.
 #[derive(Default)]
@@ -128,13 +128,7 @@ impl Evaluator<'_> {
             if !self.charge(1, cx, for_each.span) {
                 break;
             }
-            let element = Node::new(
-                value.span,
-                Kind::Map(vec![
-                    (Key::named("key", key.span), key),
-                    (Key::named("value", value.span), value),
-                ]),
-            );
+            let element = iterator_element(key, value);
             self.unbind_to(saved);
             self.bind(&iterator, element);
             let map = self.block_body(content, cx, false);
@@ -142,6 +136,17 @@ impl Evaluator<'_> {
         }
         self.unbind_to(saved);
     }
+}
+
+/// The value a dynamic block's iterator is bound to: `{ key, value }`.
+pub(super) fn iterator_element(key: Node, value: Node) -> Node {
+    Node::new(
+        value.span,
+        Kind::Map(vec![
+            (Key::named("key", key.span), key),
+            (Key::named("value", value.span), value),
+        ]),
+    )
 }
 
 /// Span of a block body including its braces (the block's span when not found).

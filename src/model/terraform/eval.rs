@@ -10,11 +10,13 @@
 //! unknown and one diagnostic. Produced nodes carry the span of the expression they come
 //! from, in the file named by the context.
 
-use super::names::{Memo, Slot};
+use super::decls::Decls;
+use super::items::Expr;
+use super::names::Slot;
 use super::value::{
     self, as_bool, as_num, as_string, error, has_error, num, unknown_from, value_eq,
 };
-use super::{Decls, UnitError};
+use super::UnitError;
 use crate::tree::{Key, Kind, Node, ParseError, Span};
 use hcl_edit::expr::{
     BinaryOp, BinaryOperator, Conditional, Expression, ForExpr, Object, ObjectKey, UnaryOp,
@@ -24,7 +26,8 @@ use std::collections::{HashMap, HashSet};
 
 /// Maximum nesting of evaluation (expressions within expressions, locals within locals).
 const MAX_DEPTH: usize = 256;
-/// Maximum evaluation steps per module (expressions evaluated plus sizes of copied values).
+/// Maximum evaluation steps per root and its modules (expressions evaluated plus sizes of
+/// copied values).
 pub(super) const MAX_STEPS: usize = 1_000_000;
 /// Longest source excerpt used to name an unknown value.
 const MAX_TEXT: usize = 80;
@@ -43,9 +46,12 @@ pub(crate) fn source_text(src: &str, span: Span) -> &str {
         .trim()
 }
 
-/// Where an expression comes from: its file (index into the unit's files) and text.
+/// Where an expression comes from: its module instance, its file (index into the unit's
+/// files) and text.
 #[derive(Clone, Copy)]
 pub(crate) struct Cx<'s> {
+    /// Index of the module instance whose names (`var`, `local`, resources) it sees.
+    pub module: usize,
     pub file: usize,
     pub src: &'s str,
     /// Variable defaults, tfvars values and template files cannot refer to `var`, `local`
@@ -57,8 +63,9 @@ pub(crate) struct Cx<'s> {
 }
 
 impl<'s> Cx<'s> {
-    pub fn module(file: usize, src: &'s str) -> Cx<'s> {
+    pub fn module(module: usize, file: usize, src: &'s str) -> Cx<'s> {
         Cx {
+            module,
             file,
             src,
             constant: false,
@@ -79,16 +86,19 @@ impl<'s> Cx<'s> {
     }
 }
 
-/// Evaluates expressions of one module.
+/// Evaluates expressions of a root module and the module instances it calls.
 pub(crate) struct Evaluator<'a> {
-    pub(super) decls: &'a Decls<'a>,
-    pub(super) texts: Vec<&'a str>,
+    /// Declarations per module instance (index 0 is the root).
+    decls: &'a [Decls<'a>],
+    texts: Vec<&'a str>,
     /// Bindings of `for` variables, dynamic-block iterators and template variables.
     scopes: Vec<(String, Node)>,
-    pub(super) locals: HashMap<String, Slot>,
-    pub(super) vars: HashMap<String, Memo>,
-    pub(super) local_stack: Vec<String>,
-    pub(super) cyclic: HashSet<String>,
+    /// Memoized values by (module instance, name).
+    pub(super) locals: HashMap<(usize, String), Slot>,
+    pub(super) vars: HashMap<(usize, String), Slot>,
+    pub(super) outputs: HashMap<(usize, String), Slot>,
+    pub(super) local_stack: Vec<(usize, String)>,
+    pub(super) cyclic: HashSet<(usize, String)>,
     depth: usize,
     pub(super) steps: usize,
     depth_reported: bool,
@@ -97,13 +107,14 @@ pub(crate) struct Evaluator<'a> {
 }
 
 impl<'a> Evaluator<'a> {
-    pub fn new(decls: &'a Decls<'a>, texts: Vec<&'a str>) -> Evaluator<'a> {
+    pub fn new(decls: &'a [Decls<'a>], texts: Vec<&'a str>) -> Evaluator<'a> {
         Evaluator {
             decls,
             texts,
             scopes: Vec::new(),
             locals: HashMap::new(),
             vars: HashMap::new(),
+            outputs: HashMap::new(),
             local_stack: Vec::new(),
             cyclic: HashSet::new(),
             depth: 0,
@@ -111,6 +122,67 @@ impl<'a> Evaluator<'a> {
             depth_reported: false,
             budget_reported: false,
             errors: Vec::new(),
+        }
+    }
+
+    /// The declarations of module instance `module` (indices come from the module tree; an
+    /// out-of-range one reads the last instance rather than panicking).
+    pub(super) fn decls(&self, module: usize) -> &'a Decls<'a> {
+        let all: &'a [Decls<'a>] = self.decls;
+        &all[module.min(all.len().saturating_sub(1))]
+    }
+
+    /// The text of file `file` ("" when out of range).
+    pub(super) fn text_of(&self, file: usize) -> &'a str {
+        self.texts.get(file).copied().unwrap_or("")
+    }
+
+    /// Evaluates an expression of either syntax.
+    pub fn eval_expr(&mut self, expr: Expr<'_>, cx: Cx<'_>) -> Node {
+        match expr {
+            Expr::Hcl(e) => self.eval(e, cx),
+            Expr::Json(n) => self.eval_json(n, cx),
+        }
+    }
+
+    /// Runs `f` one nesting level deeper; past `MAX_DEPTH`, an unknown (reported once).
+    pub(super) fn nested(
+        &mut self,
+        cx: Cx<'_>,
+        span: Span,
+        f: impl FnOnce(&mut Self) -> Node,
+    ) -> Node {
+        if !self.enter(cx, span) {
+            return Node::unknown(span, self.refusal());
+        }
+        let node = f(self);
+        self.depth -= 1;
+        node
+    }
+
+    /// Charges one step and goes one level deeper (false, with one diagnostic, at a limit).
+    fn enter(&mut self, cx: Cx<'_>, span: Span) -> bool {
+        if !self.charge(1, cx, span) {
+            return false;
+        }
+        if self.depth >= MAX_DEPTH {
+            if !self.depth_reported {
+                self.depth_reported = true;
+                let msg = format!("expression nested deeper than {MAX_DEPTH} levels");
+                self.report(cx, span, msg);
+            }
+            return false;
+        }
+        self.depth += 1;
+        true
+    }
+
+    /// Why `enter` refused.
+    fn refusal(&self) -> &'static str {
+        if self.steps > MAX_STEPS {
+            "evaluation budget exceeded"
+        } else {
+            "expression nested too deeply"
         }
     }
 
@@ -175,18 +247,9 @@ impl<'a> Evaluator<'a> {
     /// Evaluates one expression.
     pub fn eval(&mut self, expr: &Expression, cx: Cx<'_>) -> Node {
         let span = span_of(expr);
-        if !self.charge(1, cx, span) {
-            return Node::unknown(span, "evaluation budget exceeded");
+        if !self.enter(cx, span) {
+            return Node::unknown(span, self.refusal());
         }
-        if self.depth >= MAX_DEPTH {
-            if !self.depth_reported {
-                self.depth_reported = true;
-                let msg = format!("expression nested deeper than {MAX_DEPTH} levels");
-                self.report(cx, span, msg);
-            }
-            return Node::unknown(span, "expression nested too deeply");
-        }
-        self.depth += 1;
         let node = self.eval_inner(expr, cx, span);
         self.depth -= 1;
         node

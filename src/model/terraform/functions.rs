@@ -158,8 +158,8 @@ fn dispatch(ev: &mut Evaluator<'_>, c: &Call<'_>, cx: Cx<'_>) -> Res {
             .and_then(|b| String::from_utf8(b).ok())
             .map(|s| c.str_node(s))
             .ok_or_else(|| c.error("invalid base64")),
-        "file" => read_file(ev, c).map(|text| c.str_node(text)),
-        "fileexists" => Ok(c.bool_node(resolve_path(ev, &c.str_arg(0)?).is_file())),
+        "file" => read_file(ev, c, cx).map(|text| c.str_node(text)),
+        "fileexists" => Ok(c.bool_node(resolve_path(ev, &c.str_arg(0)?, cx).is_file())),
         "templatefile" => templatefile(ev, c, cx),
         other => Err(Node::unknown(
             c.span,
@@ -222,17 +222,17 @@ fn jsondecode(c: &Call<'_>) -> Res {
 }
 
 /// A path relative to the module directory (absolute paths are kept).
-fn resolve_path(ev: &Evaluator<'_>, path: &str) -> PathBuf {
+fn resolve_path(ev: &Evaluator<'_>, path: &str, cx: Cx<'_>) -> PathBuf {
     let p = PathBuf::from(path);
     if p.is_absolute() {
         p
     } else {
-        ev.decls.module_dir.join(p)
+        ev.decls(cx.module).module_dir.join(p)
     }
 }
 
-fn read_file(ev: &Evaluator<'_>, c: &Call<'_>) -> Result<String, Node> {
-    let path = resolve_path(ev, &c.str_arg(0)?);
+fn read_file(ev: &Evaluator<'_>, c: &Call<'_>, cx: Cx<'_>) -> Result<String, Node> {
+    let path = resolve_path(ev, &c.str_arg(0)?, cx);
     let too_big = std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_FILE_BYTES);
     if too_big {
         return Err(c.error(format!("{} is too large", path.display())));
@@ -244,7 +244,7 @@ fn read_file(ev: &Evaluator<'_>, c: &Call<'_>) -> Result<String, Node> {
 /// placed at the call (the template's own positions are not in the unit's files).
 fn templatefile(ev: &mut Evaluator<'_>, c: &Call<'_>, cx: Cx<'_>) -> Res {
     c.arity(2, 2)?;
-    let text = read_file(ev, c)?;
+    let text = read_file(ev, c, cx)?;
     let vars = c.map_arg(1)?;
     let template = hcl_edit::parser::parse_template(&text)
         .map_err(|e| c.error(format!("template: {}", e.message())))?;
@@ -254,10 +254,10 @@ fn templatefile(ev: &mut Evaluator<'_>, c: &Call<'_>, cx: Cx<'_>) -> Res {
         .collect();
     let saved = ev.swap_scopes(bindings);
     let foreign = Cx {
-        file: cx.file,
         src: &text,
         constant: true,
         anchor: Some(c.span),
+        ..cx
     };
     let mut node = ev.eval_template(&template, foreign, c.span);
     ev.swap_scopes(saved);

@@ -3,10 +3,13 @@
 //! Evaluation alone would miss references in branches it did not take or in values it could
 //! not compute, so the references are collected from the syntax: every traversal of the
 //! block body (meta-arguments included) that names a `resource` or `data` block of the
-//! module is recorded, and the locals the body uses are followed (each once).
+//! module is recorded (with the module instance's address prefix), and the locals the body
+//! uses are followed (each once). References that arrive through values (module inputs,
+//! JSON templates) are taken from the evaluated properties by the loader.
 
+use super::decls::Decls;
+use super::items::Expr;
 use super::traversal::first_attr;
-use super::Decls;
 use crate::tree::RefTarget;
 use hcl_edit::expr::{Expression, Traversal, TraversalOperator};
 use hcl_edit::structure::Body;
@@ -45,8 +48,8 @@ impl Collector<'_, '_> {
         let (address, rest) = match (root, attr(0), attr(1)) {
             ("local", Some(name), _) => {
                 if self.seen_locals.insert(name.to_string()) {
-                    if let Some(decl) = self.decls.locals.get(name) {
-                        self.pending.push(decl.expr);
+                    if let Some(Expr::Hcl(expr)) = self.decls.locals.get(name).map(|d| d.expr) {
+                        self.pending.push(expr);
                     }
                 }
                 return;
@@ -57,7 +60,7 @@ impl Collector<'_, '_> {
         };
         if self.decls.resources.contains(&address) {
             self.found.insert(RefTarget {
-                resource: address,
+                resource: format!("{}{address}", self.decls.prefix),
                 attr: first_attr(&ops[rest..]),
             });
         }

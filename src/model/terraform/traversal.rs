@@ -2,9 +2,10 @@
 //!
 //! The root of a traversal decides what it means: a binding in scope (`for` variable,
 //! dynamic-block iterator), `var` and `local` (memoized values, see `names.rs`), `path`,
-//! `terraform`, `count`, `each`, `module`, or a `resource`/`data` block of the module, which
-//! becomes a `Ref` to that block and its first attribute (`Ref{aws_s3_bucket.b, arn}` for
-//! `aws_s3_bucket.b[0].arn`). The remaining attribute, index and splat operators are then
+//! `terraform`, `count`, `each`, `module` (a called module's output, see `names.rs`), or a
+//! `resource`/`data` block of the module, which becomes a `Ref` to that block's full address
+//! and its first attribute (`Ref{module.ml.aws_s3_bucket.b, arn}` for `aws_s3_bucket.b[0].arn`
+//! inside `module "ml"`). The remaining attribute, index and splat operators are then
 //! applied to known values; on an unknown they keep it unknown, and a missing key is an error
 //! unknown (which `try` falls back from).
 
@@ -30,6 +31,8 @@ impl Evaluator<'_> {
     }
 
     /// Resolves the well-known roots (`var.x`, `local.x`, `data.t.n`, `type.name`, ...).
+    /// Rarely taken branches live in their own functions, which keeps the frames of this
+    /// recursive path (local → local → ...) small.
     fn resolve_root(
         &mut self,
         root: &str,
@@ -41,35 +44,69 @@ impl Evaluator<'_> {
             return None;
         }
         let first = attr_name(ops.first().copied());
-        // Unknown named after the root and its first `n` attributes (`module.x.out`).
-        let unknown = |n: usize| {
-            let mut why = root.to_string();
-            for name in ops.iter().take(n).map_while(|op| attr_name(Some(op))) {
-                why.push('.');
-                why.push_str(name);
-            }
-            Root::Final(Node::unknown(span, why))
-        };
         match (root, first) {
-            ("var" | "local", Some(_)) if cx.constant => Some(unknown(1)),
-            ("var", Some(name)) => Some(self.named_value(Named::Var, name, &ops[1..], cx, span)),
+            ("var" | "local", Some(_)) if cx.constant => Some(unknown_root(root, ops, 1, span)),
+            ("var", Some(name)) => {
+                Some(self.named_value(Named::Var(cx.module), name, &ops[1..], cx, span))
+            }
             ("local", Some(name)) => {
-                Some(self.named_value(Named::Local, name, &ops[1..], cx, span))
+                Some(self.named_value(Named::Local(cx.module), name, &ops[1..], cx, span))
             }
             ("path", Some("module" | "root")) => Some(Root::Value(Node::str(span, "."), 1)),
-            ("path" | "terraform" | "count" | "each" | "self", Some(_)) => Some(unknown(1)),
-            ("module", Some(_)) => Some(unknown(2)),
-            ("data", Some(rtype)) => {
-                let name = attr_name(ops.get(1).copied())?;
-                let address = format!("data.{rtype}.{name}");
-                Some(self.resource_ref(address, &ops[2..], cx, span, || unknown(3)))
+            ("path" | "terraform" | "count" | "each" | "self", Some(_)) => {
+                Some(unknown_root(root, ops, 1, span))
             }
-            (_, Some(name)) if self.decls.resources.contains(&format!("{root}.{name}")) => {
-                let address = format!("{root}.{name}");
-                Some(self.resource_ref(address, &ops[1..], cx, span, || unknown(2)))
-            }
+            ("module", Some(call)) => Some(self.module_root(call, ops, cx, span)),
+            ("data", Some(rtype)) => self.data_root(rtype, ops, cx, span),
+            (_, Some(name)) => self.resource_root(root, name, ops, cx, span),
             _ => None,
         }
+    }
+
+    #[inline(never)]
+    fn module_root(
+        &mut self,
+        call: &str,
+        ops: &[&TraversalOperator],
+        cx: Cx<'_>,
+        span: Span,
+    ) -> Root {
+        self.module_output(call, ops, cx, span)
+            .unwrap_or_else(|| unknown_root("module", ops, 2, span))
+    }
+
+    #[inline(never)]
+    fn data_root(
+        &self,
+        rtype: &str,
+        ops: &[&TraversalOperator],
+        cx: Cx<'_>,
+        span: Span,
+    ) -> Option<Root> {
+        let name = attr_name(ops.get(1).copied())?;
+        let address = format!("data.{rtype}.{name}");
+        Some(self.resource_ref(address, &ops[2..], cx, span, || {
+            unknown_root("data", ops, 3, span)
+        }))
+    }
+
+    /// `TYPE.NAME...` when a resource block of the module has that address.
+    #[inline(never)]
+    fn resource_root(
+        &self,
+        root: &str,
+        name: &str,
+        ops: &[&TraversalOperator],
+        cx: Cx<'_>,
+        span: Span,
+    ) -> Option<Root> {
+        let address = format!("{root}.{name}");
+        if !self.decls(cx.module).resources.contains(&address) {
+            return None;
+        }
+        Some(self.resource_ref(address, &ops[1..], cx, span, || {
+            unknown_root(root, ops, 2, span)
+        }))
     }
 
     fn resource_ref(
@@ -80,14 +117,51 @@ impl Evaluator<'_> {
         span: Span,
         otherwise: impl FnOnce() -> Root,
     ) -> Root {
-        if cx.constant || !self.decls.resources.contains(&address) {
+        let decls = self.decls(cx.module);
+        if cx.constant || !decls.resources.contains(&address) {
             return otherwise();
         }
         let target = RefTarget {
-            resource: address,
+            resource: format!("{}{address}", decls.prefix),
             attr: first_attr(rest),
         };
         Root::Final(Node::new(span, Kind::Ref(target)))
+    }
+
+    /// `module.CALL<ops>` (`ops[0]` is CALL): the child's output named by the next attribute
+    /// (after an optional instance index), or why the module is not available. `None` when
+    /// the module declares no such call.
+    fn module_output(
+        &mut self,
+        call: &str,
+        ops: &[&TraversalOperator],
+        cx: Cx<'_>,
+        span: Span,
+    ) -> Option<Root> {
+        if cx.constant {
+            return None;
+        }
+        let decl = self.decls(cx.module).calls.get(call)?;
+        let child = match &decl.child {
+            Ok(child) => *child,
+            Err(why) => return Some(Root::Final(Node::unknown(span, why.clone()))),
+        };
+        // `module.x[0].out` and `module.x["k"].out`: the one instance lenslint models.
+        let at = match ops.get(1) {
+            Some(TraversalOperator::Index(_) | TraversalOperator::LegacyIndex(_)) => 2,
+            _ => 1,
+        };
+        let Some(output) = attr_name(ops.get(at).copied()) else {
+            let why = format!("module.{call} as a whole");
+            return Some(Root::Final(Node::unknown(span, why)));
+        };
+        let which = Named::Output(child);
+        Some(
+            match self.named_value(which, output, &ops[at + 1..], cx, span) {
+                Root::Value(node, used) => Root::Value(node, used + at),
+                other => other,
+            },
+        )
     }
 
     /// Applies `.attr`, `[index]` and splat operators to a value.
@@ -155,6 +229,17 @@ impl Evaluator<'_> {
             .collect();
         self.apply_ops(Node::new(span, Kind::Seq(mapped)), after, cx, span)
     }
+}
+
+/// An unknown named after the root and its first `n` attributes (`module.x.out`).
+#[inline(never)]
+fn unknown_root(root: &str, ops: &[&TraversalOperator], n: usize, span: Span) -> Root {
+    let mut why = root.to_string();
+    for name in ops.iter().take(n).map_while(|op| attr_name(Some(op))) {
+        why.push('.');
+        why.push_str(name);
+    }
+    Root::Final(Node::unknown(span, why))
 }
 
 /// How a traversal root resolved: a final value, or a value to apply the operators after
