@@ -3,6 +3,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+#[path = "build/yaml_json.rs"]
+mod yaml_json;
+
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -24,17 +27,31 @@ fn main() {
     let mut files = Vec::new();
     collect(&rules, &mut files);
     files.sort();
-    let mut code = String::from("pub static EMBEDDED_RULES: &[(&str, &str)] = &[\n");
-    for f in &files {
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default());
+    println!("cargo:rerun-if-changed=build/yaml_json.rs");
+    // (path, YAML text, the same as JSON when build/yaml_json.rs could convert it)
+    let mut code = String::from("pub static EMBEDDED_RULES: &[(&str, &str, Option<&str>)] = &[\n");
+    for (i, f) in files.iter().enumerate() {
         println!("cargo:rerun-if-changed={}", f.display());
         let rel = f
             .strip_prefix(&root)
             .unwrap_or(f)
             .to_string_lossy()
             .replace('\\', "/");
+        let json = std::fs::read_to_string(f)
+            .ok()
+            .and_then(|t| yaml_json::convert(&t))
+            .and_then(|j| {
+                let p = out_dir.join(format!("rule-{i}.json"));
+                std::fs::write(&p, j).ok().map(|_| p)
+            });
+        let json = match json {
+            Some(p) => format!("Some(include_str!({:?}))", p.display().to_string()),
+            None => "None".to_string(),
+        };
         let _ = writeln!(
             code,
-            "    ({rel:?}, include_str!({:?})),",
+            "    ({rel:?}, include_str!({:?}), {json}),",
             f.display().to_string()
         );
     }

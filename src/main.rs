@@ -3,10 +3,20 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use lenslint::report::{self, OutputFormat, RenderContext, Summary};
 use lenslint::rules::{RuleSet, Severity};
-use lenslint::scan::{scan, Options};
+use lenslint::workflow;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// mimalloc: faster than glibc's malloc for the parsers' many small nodes, with fewer page
+/// faults at start-up (measured in README, Performance).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// `mi_option_purge_delay` in mimalloc v2's `mimalloc.h` (the vendored copy Cargo.lock pins):
+/// 0 returns freed pages to the OS at once instead of after 10 ms, which keeps the peak RSS
+/// near what is live (a scan frees each file's tree as it finishes it).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 #[derive(Parser)]
 #[command(
@@ -23,6 +33,8 @@ struct Cli {
 enum ListFormat {
     Table,
     Json,
+    /// The rules reference (docs/rules.md).
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -54,23 +66,28 @@ enum ColorChoice {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once; boxing would only obscure the clap fields
 enum Command {
     /// Scan CloudFormation templates and Terraform modules for lens violations.
     Scan {
         /// Files or directories (default: the current directory).
         paths: Vec<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value = "human")]
-        format: OutputFormat,
-        /// Write the report to this file instead of standard output.
+        /// Output format (default: human); repeat it, with --output, for several reports.
+        #[arg(long, value_enum)]
+        format: Vec<OutputFormat>,
+        /// Write the report to this file; repeated, the n-th --output takes the n-th --format.
         #[arg(long, short)]
-        output: Option<PathBuf>,
-        /// Exit 1 when a finding at or above this severity is reported.
-        #[arg(long, value_enum, default_value = "low")]
-        fail_on: SeverityArg,
-        /// Only report findings at or above this severity.
-        #[arg(long, value_enum, default_value = "info")]
+        output: Vec<PathBuf>,
+        /// Exit 1 when a reported finding is at or above this severity [default: the config's
+        /// fail-on, else low].
+        #[arg(long, value_enum, ignore_case = true)]
+        fail_on: Option<SeverityArg>,
+        /// Only report findings at or above this severity (the rest neither show nor fail).
+        #[arg(long, value_enum, ignore_case = true, default_value = "info")]
         severity: SeverityArg,
+        /// Add the Well-Architected lens scorecard to the human report.
+        #[arg(long)]
+        lens_summary: bool,
         /// Also list rule decisions that depended on a value the template does not decide.
         #[arg(long)]
         show_unknown: bool,
@@ -89,6 +106,37 @@ enum Command {
         /// Plain ASCII output, without box-drawing characters.
         #[arg(long)]
         ascii: bool,
+        /// Use this config file instead of the nearest lenslint.toml above each path.
+        #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+        config: Option<PathBuf>,
+        /// Ignore every lenslint.toml (built-in defaults only).
+        #[arg(long)]
+        isolated: bool,
+        /// Report and fail only on findings not recorded in this baseline file.
+        #[arg(long, value_name = "FILE")]
+        baseline: Option<PathBuf>,
+        /// Record every current finding in this baseline file (the run then exits 0).
+        #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+        write_baseline: Option<PathBuf>,
+        /// Scan only files changed since this git revision (modules are still read whole).
+        #[arg(long, value_name = "REV")]
+        diff_base: Option<String>,
+        /// Also list the findings that suppressions and the baseline silenced.
+        #[arg(long)]
+        show_suppressed: bool,
+        /// Skip named files that are not templates even when they do not parse (for
+        /// pre-commit, which passes every YAML and JSON file).
+        #[arg(long)]
+        skip_non_templates: bool,
+    },
+    /// Write a commented lenslint.toml with the defaults.
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "lenslint.toml")]
+        path: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
     },
     /// List the rules.
     Rules {
@@ -100,6 +148,23 @@ enum Command {
         /// Rule id, e.g. SM002.
         id: String,
     },
+    /// Developer tools (benchmark input); not part of the user interface.
+    #[command(hide = true, subcommand)]
+    Dev(DevCommand),
+}
+
+#[derive(Subcommand)]
+enum DevCommand {
+    /// Write a reproducible synthetic monorepo of templates (see `lenslint::synthetic`).
+    Generate {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 1000)]
+        files: usize,
+        dir: PathBuf,
+    },
+    /// Discover and parse only (no rules, no report): the floor a scan is compared with.
+    Parse { paths: Vec<PathBuf> },
 }
 
 fn load_rules(dirs: &[PathBuf]) -> Result<RuleSet, String> {
@@ -144,6 +209,8 @@ fn color_enabled(choice: ColorChoice, to_file: bool) -> bool {
 }
 
 fn main() -> ExitCode {
+    // SAFETY: sets a plain integer option of the allocator; no memory is involved.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     let cli = Cli::parse();
     match cli.command {
         Command::Scan {
@@ -158,10 +225,18 @@ fn main() -> ExitCode {
             var_files,
             color,
             ascii,
+            lens_summary,
+            config,
+            isolated,
+            baseline,
+            write_baseline,
+            diff_base,
+            show_suppressed,
+            skip_non_templates,
         } => {
             let started = std::time::Instant::now();
-            let rules = match load_rules(&rules_dir) {
-                Ok(r) => r,
+            let plan = match report::plan_outputs(&format, &output) {
+                Ok(p) => p,
                 Err(e) => return usage_error(&e),
             };
             let mut parsed_vars = Vec::new();
@@ -173,43 +248,84 @@ fn main() -> ExitCode {
                     _ => return usage_error(&format!("--var takes NAME=VALUE, got `{v}`")),
                 }
             }
-            let opts = Options {
-                paths: if paths.is_empty() {
-                    vec![PathBuf::from(".")]
-                } else {
-                    paths
-                },
+            let request = workflow::Request {
+                paths,
+                config,
+                isolated,
+                rule_dirs: rules_dir,
                 vars: parsed_vars,
                 var_files,
+                baseline,
+                write_baseline,
+                diff_base,
+                fail_on: fail_on.map(Severity::from),
+                min_severity: Some(severity.into()),
+                skip_non_templates,
             };
-            let mut result = scan(&opts, &rules);
-            let min: Severity = severity.into();
-            result.findings.retain(|f| f.severity >= min);
-            let summary = Summary::of(&result, 0);
-            let term_dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
-            let style = report::human::Style {
-                color: color_enabled(color, output.is_some()),
-                ascii: ascii || term_dumb,
+            let progress = report::progress::Progress::start();
+            let outcome = workflow::run(&request, &|d, t| progress.update(d, t));
+            progress.finish();
+            let outcome = match outcome {
+                Ok(o) => o,
+                Err(e) => return usage_error(&e),
             };
-            let cx = RenderContext {
-                result: &result,
-                rules: &rules,
-                summary: &summary,
-                style,
-                elapsed: started.elapsed(),
-                show_unknown,
-            };
-            let text = report::render(format, &cx);
-            if let Err(e) = write_out(&output, &text) {
-                return usage_error(&e);
+            for note in &outcome.notes {
+                eprintln!("{note}");
             }
-            let fail: Severity = fail_on.into();
+            let (result, rules) = (&outcome.result, &outcome.rules);
+            let mut summary = Summary::of(result, outcome.suppressed);
+            summary.baselined = outcome.baselined;
+            let term_dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+            let src_root = std::env::current_dir()
+                .ok()
+                .map(|d| report::sarif::dir_uri(&d));
+            let elapsed = started.elapsed();
+            for (format, output) in &plan {
+                let cx = RenderContext {
+                    result,
+                    rules,
+                    summary: &summary,
+                    style: report::human::Style {
+                        color: color_enabled(color, output.is_some()),
+                        ascii: ascii || term_dumb,
+                    },
+                    elapsed,
+                    show_unknown,
+                    lens_summary,
+                    src_root: src_root.clone(),
+                    show_suppressed,
+                };
+                let text = report::render(*format, &cx);
+                if let Err(e) = write_out(output, &text) {
+                    return usage_error(&e);
+                }
+            }
             if !result.errors.is_empty() {
                 ExitCode::from(2)
-            } else if result.findings.iter().any(|f| f.severity >= fail) {
+            } else if outcome.failed {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS
+            }
+        }
+        Command::Init { path, force } => {
+            if path.exists() && !force {
+                return usage_error(&format!(
+                    "{} exists; `--force` overwrites it",
+                    path.display()
+                ));
+            }
+            let rules = match load_rules(&[]) {
+                Ok(r) => r,
+                Err(e) => return usage_error(&e),
+            };
+            let text = lenslint::config::init_template(&rules);
+            match std::fs::write(&path, text) {
+                Ok(()) => {
+                    eprintln!("lenslint: wrote {}", path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => usage_error(&format!("cannot write {}: {e}", path.display())),
             }
         }
         Command::Rules { format } => {
@@ -226,11 +342,32 @@ fn main() -> ExitCode {
                     s
                 }
                 ListFormat::Table => lenslint::report::rules_table(&rules),
+                ListFormat::Markdown => lenslint::docs::rules_markdown(&rules),
             };
             match write_out(&None, &text) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => usage_error(&e),
             }
+        }
+        Command::Dev(DevCommand::Generate { seed, files, dir }) => {
+            match lenslint::synthetic::generate(&dir, seed, files) {
+                Ok(s) => {
+                    println!(
+                        "{} files, {} bytes: {} CloudFormation YAML, {} CloudFormation JSON, {} CDK, {} Terraform, {} other",
+                        s.files, s.bytes, s.cfn_yaml, s.cfn_json, s.cdk, s.terraform, s.other
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => usage_error(&format!("cannot write {}: {e}", dir.display())),
+            }
+        }
+        Command::Dev(DevCommand::Parse { paths }) => {
+            let s = lenslint::parse_only::parse_tree(&paths);
+            println!(
+                "{} files, {} bytes parsed, {} failed",
+                s.files, s.bytes, s.failed
+            );
+            ExitCode::SUCCESS
         }
         Command::Explain { id } => {
             let rules = match load_rules(&[]) {
@@ -242,7 +379,29 @@ fn main() -> ExitCode {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(e) => usage_error(&e),
                 },
-                None => usage_error(&format!("no rule `{id}`; `lenslint rules` lists them")),
+                None => {
+                    let peers = lenslint::report::rules_for_peer_id(&rules, &id);
+                    if peers.is_empty() {
+                        return usage_error(&format!(
+                            "no rule `{id}`, and no rule lists it as an equivalent; \
+                             `lenslint rules` lists them"
+                        ));
+                    }
+                    let text: Vec<String> = peers
+                        .iter()
+                        .map(|r| {
+                            format!(
+                                "`{id}` is covered by {}:\n\n{}",
+                                r.doc.id,
+                                report::explain(r)
+                            )
+                        })
+                        .collect();
+                    match write_out(&None, &text.join("\n")) {
+                        Ok(()) => ExitCode::SUCCESS,
+                        Err(e) => usage_error(&e),
+                    }
+                }
             }
         }
     }

@@ -9,6 +9,9 @@
 
 use std::fmt;
 
+/// Prefix of the reason of an undecided value that may also be absent.
+pub const MAYBE_ABSENT: &str = "maybe absent: ";
+
 /// A byte range `[start, end)` into one source file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
@@ -93,6 +96,18 @@ impl Node {
     }
     pub fn unknown(span: Span, why: impl Into<String>) -> Node {
         Node::new(span, Kind::Unknown(why.into()))
+    }
+
+    /// An undecided value that may also be no value at all (an `Fn::If` with an
+    /// `AWS::NoValue` branch, a Terraform `dynamic` block over an undecided collection):
+    /// not even its existence is known.
+    pub fn maybe_absent(span: Span, why: impl Into<String>) -> Node {
+        Node::new(span, Kind::Unknown(format!("{MAYBE_ABSENT}{}", why.into())))
+    }
+
+    /// Whether this is an undecided value that may also be absent.
+    pub fn is_maybe_absent(&self) -> bool {
+        matches!(&self.kind, Kind::Unknown(w) if w.starts_with(MAYBE_ABSENT))
     }
 
     /// Value of `key` in a map (the last one when duplicated, as CloudFormation does).

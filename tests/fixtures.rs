@@ -2,78 +2,13 @@
 //! `# expect: ID` (or listed in a `*.expect.json` sidecar for JSON), in every file of its folder;
 //! and that every rule has failing and passing fixtures for each format it supports.
 
+mod common;
+
+use common::expectations;
 use lenslint::rules::RuleSet;
 use lenslint::scan::{scan, Options};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            files_under(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
-
-/// (file, line, rule id) expected in one fixture folder.
-fn expectations(dir: &Path) -> BTreeMap<String, BTreeSet<(u32, String)>> {
-    let mut files = Vec::new();
-    files_under(dir, &mut files);
-    let mut out: BTreeMap<String, BTreeSet<(u32, String)>> = BTreeMap::new();
-    for f in files {
-        let name = f.to_string_lossy().replace('\\', "/");
-        if let Some(target) = name.strip_suffix(".expect.json") {
-            let text = std::fs::read_to_string(&f).unwrap();
-            let v: serde_json::Value =
-                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-            let set = out.entry(target.to_string()).or_default();
-            for item in v
-                .as_array()
-                .unwrap_or_else(|| panic!("{name}: expected a list"))
-            {
-                let line = item["line"]
-                    .as_u64()
-                    .unwrap_or_else(|| panic!("{name}: line")) as u32;
-                let id = item["rule_id"]
-                    .as_str()
-                    .unwrap_or_else(|| panic!("{name}: rule_id"));
-                set.insert((line, id.to_string()));
-            }
-            continue;
-        }
-        let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("");
-        if !matches!(ext, "yaml" | "yml" | "tf" | "json" | "template" | "tfvars") {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(&f) else {
-            continue;
-        };
-        let set = out.entry(name.clone()).or_default();
-        for (i, line) in text.lines().enumerate() {
-            if let Some(pos) = line.find("expect:") {
-                let before = &line[..pos];
-                if !(before.trim_end().ends_with('#') || before.trim_end().ends_with("//")) {
-                    continue;
-                }
-                for id in line[pos + 7..].split(',') {
-                    let id = id.trim();
-                    if !id.is_empty() {
-                        set.insert((i as u32 + 1, id.to_string()));
-                    }
-                }
-            }
-        }
-    }
-    out
-}
 
 #[test]
 fn every_rule_reports_exactly_the_marked_lines() {
@@ -165,6 +100,16 @@ fn every_rule_has_fixtures_for_each_format() {
                     problems.push(format!("{}: missing {f}", rule.id()));
                 }
             }
+        }
+        // A meta rule (no format section: LL001-LL003, about lenslint's own suppressions)
+        // is proven by a failing and a passing template.
+        if rule.cloudformation.is_none() && rule.terraform.is_none() {
+            for f in ["fail.yaml", "pass.yaml"] {
+                if !has(f) {
+                    problems.push(format!("{}: missing {f}", rule.id()));
+                }
+            }
+            continue;
         }
         if !has("unknown.yaml") && !has("tf-unknown/main.tf") {
             problems.push(format!(

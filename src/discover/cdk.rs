@@ -78,19 +78,15 @@ impl Assemblies {
                 ));
             }
         }
+        // Looked up by ancestor, so that a monorepo with thousands of apps is not quadratic.
+        let inside = |path: &Path| path.ancestors().any(|a| self.dirs.contains(a));
         let outermost: Vec<PathBuf> = self
             .dirs
             .iter()
-            .filter(|d| {
-                !self
-                    .dirs
-                    .iter()
-                    .any(|other| other != *d && d.starts_with(other))
-            })
+            .filter(|d| !d.parent().is_some_and(inside))
             .cloned()
             .collect();
-        documents
-            .retain(|path, explicit| *explicit || !self.dirs.iter().any(|d| path.starts_with(d)));
+        documents.retain(|path, explicit| *explicit || !inside(path));
         for dir in outermost {
             documents.entry(dir.join("manifest.json")).or_insert(false);
         }

@@ -34,8 +34,8 @@ pub enum Op {
     NotEquals(Value),
     OneOf(Vec<Value>),
     NotOneOf(Vec<Value>),
-    Matches(regex::Regex),
-    NotMatches(regex::Regex),
+    Matches(Pattern),
+    NotMatches(Pattern),
     Gt(f64),
     Gte(f64),
     Lt(f64),
@@ -203,9 +203,61 @@ fn number(v: &Value) -> Result<f64, String> {
         .ok_or_else(|| format!("expected a number, got {v}"))
 }
 
-fn regex(v: &Value) -> Result<regex::Regex, String> {
+/// A rule's regex, checked when the rule is compiled and built on its first use: building
+/// every rule's automata up front was most of lenslint's start-up, and most runs use few of
+/// them. Rules that share a pattern (a parameter such as an instance-type list) share one
+/// matcher, checked and built once per process. Dereferences to the [`regex::Regex`].
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    source: std::sync::Arc<str>,
+    re: std::sync::Arc<std::sync::OnceLock<regex::Regex>>,
+}
+
+type PatternCache = std::collections::HashMap<
+    std::sync::Arc<str>,
+    std::sync::Arc<std::sync::OnceLock<regex::Regex>>,
+>;
+
+impl Pattern {
+    /// Checks the syntax (parsing is cheap; building the matcher is not).
+    pub fn new(source: &str) -> Result<Pattern, String> {
+        static CACHE: std::sync::Mutex<Option<PatternCache>> = std::sync::Mutex::new(None);
+        let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+        let cache = cache.get_or_insert_with(Default::default);
+        if let Some((k, re)) = cache.get_key_value(source) {
+            return Ok(Pattern {
+                source: k.clone(),
+                re: re.clone(),
+            });
+        }
+        regex_syntax::Parser::new()
+            .parse(source)
+            .map_err(|e| format!("bad regex `{source}`: {e}"))?;
+        let p = Pattern {
+            source: source.into(),
+            re: Default::default(),
+        };
+        cache.insert(p.source.clone(), p.re.clone());
+        Ok(p)
+    }
+}
+
+impl std::ops::Deref for Pattern {
+    type Target = regex::Regex;
+    fn deref(&self) -> &regex::Regex {
+        self.re.get_or_init(|| {
+            // The syntax was checked; only the compiled-size limit is left to fail, and then
+            // the pattern matches nothing (`\b\B` cannot hold).
+            regex::Regex::new(&self.source)
+                .or_else(|_| regex::Regex::new(r"\b\B"))
+                .unwrap_or_else(|_| unreachable!("a constant regex compiles"))
+        })
+    }
+}
+
+fn regex(v: &Value) -> Result<Pattern, String> {
     let s = v.as_str().ok_or("expected a regex string")?;
-    regex::Regex::new(s).map_err(|e| format!("bad regex `{s}`: {e}"))
+    Pattern::new(s)
 }
 
 fn sub(
@@ -495,6 +547,20 @@ pub fn paths(cond: &Cond, types: &[String], prefix: &str, out: &mut Vec<(Vec<Str
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn patterns_are_checked_at_compile_and_built_on_use() {
+        assert!(Pattern::new("^ml\\.(p|g)[0-9]").is_ok());
+        assert!(Pattern::new("(unclosed").is_err_and(|e| e.contains("bad regex")));
+        assert!(Pattern::new("\\p{NoSuchClass}").is_err());
+        let p = Pattern::new("^ml\\.p[0-9]").unwrap();
+        assert!(p.re.get().is_none(), "built before use");
+        assert!(p.is_match("ml.p4d.24xlarge") && !p.is_match("ml.m5.large"));
+        assert_eq!(p.as_str(), "^ml\\.p[0-9]");
+        // The fallback for a matcher over the size limit compiles and matches nothing.
+        let never = regex::Regex::new(r"\b\B").unwrap();
+        assert!(!never.is_match("") && !never.is_match("a b"));
+    }
 
     #[test]
     fn parses_paths() {

@@ -65,6 +65,13 @@ fn names_of(r: &Resource) -> Vec<String> {
             pick(&["JobDefinitionName", "name"], "name")
         }
         "AWS::Bedrock::Guardrail" | "aws_bedrock_guardrail" => pick(&["Name", "name"], "name"),
+        "AWS::SageMaker::NotebookInstanceLifecycleConfig"
+        | "aws_sagemaker_notebook_instance_lifecycle_configuration" => {
+            pick(&["NotebookInstanceLifecycleConfigName", "name"], "name")
+        }
+        "awscc_sagemaker_endpoint" => pick(&["endpoint_name"], "endpoint"),
+        "awscc_sagemaker_endpoint_config" => pick(&["endpoint_config_name"], "name"),
+        "awscc_sagemaker_model" => pick(&["model_name"], "name"),
         _ => Vec::new(),
     }
 }

@@ -158,9 +158,9 @@ pub fn evaluate_unit(
                 Outcome::Fail(vs) => {
                     // One finding per place: list elements generated from one expression
                     // share a span.
-                    let mut seen: Vec<(usize, Span)> = Vec::new();
+                    let mut seen: Vec<(usize, Span, String)> = Vec::new();
                     for v in vs {
-                        let key = (v.file, v.span);
+                        let key = (v.file, v.span, v.detail.clone());
                         if seen.contains(&key) {
                             continue;
                         }
@@ -1017,8 +1017,14 @@ mod tests {
 
     #[test]
     fn literal_edges() {
-        assert_eq!(literal_edge(r"\.sagemaker\.api", false).as_deref(), Some(".sagemaker.api"));
-        assert_eq!(literal_edge(r"com\.amazonaws\..*\.s3", true).as_deref(), Some("com.amazonaws."));
+        assert_eq!(
+            literal_edge(r"\.sagemaker\.api", false).as_deref(),
+            Some(".sagemaker.api")
+        );
+        assert_eq!(
+            literal_edge(r"com\.amazonaws\..*\.s3", true).as_deref(),
+            Some("com.amazonaws.")
+        );
         assert_eq!(literal_edge(r"a.*b", false).as_deref(), Some("b"));
         assert_eq!(literal_edge(r"ab?c", true).as_deref(), Some("a"));
         assert_eq!(literal_edge(r"(a|b)", false), None);

@@ -61,7 +61,7 @@ pub fn walk<'a>(root: &'a Node, segments: &[Segment]) -> Vec<Slot<'a>> {
             out.push(Slot::Unknown {
                 why,
                 span: node.span,
-                leaf: true,
+                leaf: !node.is_maybe_absent(),
             });
         } else if matches!(node.kind, Kind::Null) {
             out.push(Slot::Absent { path });

@@ -10,6 +10,29 @@ use crate::tree::{Kind, Node, ParseError, Span};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+/// A map, or an intrinsic function that may produce one (`Fn::If`, ...).
+fn is_map_like(node: &Node) -> bool {
+    matches!(node.kind, Kind::Map(_) | Kind::Null)
+}
+
+/// What is wrong with a resource definition that is a map without a string `Type`
+/// (`Fn::ForEach` entries excepted).
+fn shape_error(name: &str, key: Span, def: &Node) -> Option<ParseError> {
+    if def.as_map().is_none() || name.starts_with("Fn::") {
+        return None;
+    }
+    Some(match def.get("Type") {
+        None => ParseError::new(format!("resource {name} has no `Type`"), key),
+        Some(t) => ParseError::new(
+            format!(
+                "`Type` of resource {name} is {}, expected a string",
+                t.describe()
+            ),
+            t.span,
+        ),
+    })
+}
+
 /// Whether a parsed document is a CloudFormation template.
 pub fn is_template(root: &Node) -> bool {
     if root.get("AWSTemplateFormatVersion").is_some() {
@@ -129,13 +152,25 @@ pub fn load(path: PathBuf, text: String, root: &Node, warnings: Vec<ParseError>)
             .into_iter()
             .map(|error| UnitError { file: 0, error }),
     );
+    if let Some(r) = root.get("Resources").filter(|r| r.as_map().is_none()) {
+        let message = format!(
+            "`Resources` is {}, expected a map of resources",
+            r.describe()
+        );
+        unit.errors.push(UnitError {
+            file: 0,
+            error: ParseError::new(message, r.span),
+        });
+    }
     let expanded = expand_for_each(root);
     let root = expanded.as_ref().unwrap_or(root);
     let resolver = Resolver::new(root);
     if let Some(entries) = root.get("Resources").and_then(Node::as_map) {
         for (key, def) in entries {
             let Some(rtype) = def.get("Type").and_then(Node::as_str) else {
-                if def.as_map().is_none() {
+                if let Some(e) = shape_error(&key.name, key.span, def) {
+                    unit.errors.push(UnitError { file: 0, error: e });
+                } else if def.as_map().is_none() {
                     unit.errors.push(UnitError {
                         file: 0,
                         error: ParseError::new(
@@ -154,6 +189,17 @@ pub fn load(path: PathBuf, text: String, root: &Node, warnings: Vec<ParseError>)
                 if resolver.condition(c) == Some(false) {
                     continue;
                 }
+            }
+            if let Some(p) = def.get("Properties").filter(|p| !is_map_like(p)) {
+                let message = format!(
+                    "`Properties` of resource {} is {}, expected a map",
+                    key.name,
+                    p.describe()
+                );
+                unit.errors.push(UnitError {
+                    file: 0,
+                    error: ParseError::new(message, p.span),
+                });
             }
             resolver.take_choices();
             let resolved = def.get("Properties").map(|p| resolver.resolve(p));

@@ -5,8 +5,10 @@
 //! files, its resources with their resolved properties, and the problems met while reading
 //! it. Rules never see raw documents, only `Resource`s.
 
+pub mod cdk;
 pub mod cfn;
 pub mod json_text;
+pub mod plan;
 pub mod terraform;
 
 use crate::lines::{LineCol, LineIndex};

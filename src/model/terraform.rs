@@ -26,6 +26,7 @@ mod items;
 mod json;
 pub mod modules;
 mod names;
+mod parse_cache;
 mod refs;
 mod strings;
 mod template;

@@ -47,6 +47,38 @@ impl Choice {
     }
 }
 
+/// Every `Fn::` function CloudFormation accepts (with the language extensions and the
+/// condition functions); any other is reported, as CloudFormation rejects it. Namespaced
+/// names (`Fn::Rain::Embed`) belong to template preprocessors and are left alone.
+const KNOWN_FUNCTIONS: &[&str] = &[
+    "Fn::And",
+    "Fn::Base64",
+    "Fn::Cidr",
+    "Fn::Contains",
+    "Fn::EachMemberEquals",
+    "Fn::EachMemberIn",
+    "Fn::Equals",
+    "Fn::FindInMap",
+    "Fn::ForEach",
+    "Fn::GetAZs",
+    "Fn::GetAtt",
+    "Fn::GetStackOutput",
+    "Fn::If",
+    "Fn::ImportValue",
+    "Fn::Join",
+    "Fn::Length",
+    "Fn::Not",
+    "Fn::Or",
+    "Fn::RefAll",
+    "Fn::Select",
+    "Fn::Split",
+    "Fn::Sub",
+    "Fn::ToJsonString",
+    "Fn::Transform",
+    "Fn::ValueOf",
+    "Fn::ValueOfAll",
+];
+
 /// Parameters with more allowed values than this are treated as plain unknowns.
 const MAX_ALLOWED_VALUES: usize = 8;
 
@@ -135,6 +167,13 @@ impl<'a> Resolver<'a> {
         }
         if let Some((k, arg)) = intrinsic(node) {
             if k.name != "Condition" {
+                if k.name.starts_with("Fn::")
+                    && !KNOWN_FUNCTIONS.contains(&k.name.as_str())
+                    && !k.name[4..].contains("::")
+                {
+                    let note = format!("unknown intrinsic function `{}`", k.name);
+                    self.notes.borrow_mut().push((k.span, note));
+                }
                 return self.function(node.span, &k.name, arg, refs, depth + 1);
             }
         }
@@ -309,9 +348,15 @@ impl<'a> Resolver<'a> {
                                 .borrow_mut()
                                 .insert(Choice::Condition(c.to_string()));
                         }
-                        self.value(a, refs, depth);
-                        self.value(b, refs, depth);
-                        unknown(format!("condition {c} is not decided by the template"))
+                        let a = self.value(a, refs, depth);
+                        let b = self.value(b, refs, depth);
+                        let why = format!("condition {c} is not decided by the template");
+                        if a.is_none() || b.is_none() {
+                            // One branch is AWS::NoValue: the property may not exist at all.
+                            Some(Node::maybe_absent(span, why))
+                        } else {
+                            unknown(why)
+                        }
                     }
                 }
             }

@@ -159,6 +159,18 @@ pub fn load_rule(source: &str, text: &str) -> Result<Rule, String> {
     let parsed = crate::parse::parse_yaml(text).map_err(|e| format!("{source}: {}", e.message))?;
     let json = parsed.root.to_json();
     let doc: RuleDoc = serde_json::from_value(json).map_err(|e| format!("{source}: {e}"))?;
+    compile_rule(doc, source)
+}
+
+/// Compiles one rule file that build.rs converted to JSON (see `build/yaml_json.rs`).
+fn load_rule_json(source: &str, json: &str) -> Result<Rule, String> {
+    let doc: RuleDoc = serde_json::from_str(json).map_err(|e| format!("{source}: {e}"))?;
+    compile_rule(doc, source)
+}
+
+/// Compiles a rule document (its conditions, with its `params` substituted); the config's
+/// parameter overrides recompile a rule this way.
+pub fn compile_rule(doc: RuleDoc, source: &str) -> Result<Rule, String> {
     let compile_target = |spec: &Option<FormatSpec>,
                           name: &str|
      -> Result<Option<Target>, String> {
@@ -205,21 +217,34 @@ pub struct RuleSet {
 
 impl RuleSet {
     /// The rules compiled into the binary.
+    ///
+    /// build.rs stores each rule file also as JSON, which deserializes in a fraction of the
+    /// time the YAML loader takes (start-up matters: pre-commit runs lenslint on every
+    /// commit); a file it could not convert is loaded from its YAML.
     pub fn builtin() -> Result<RuleSet, Vec<String>> {
-        Self::from_sources(
-            EMBEDDED_RULES
-                .iter()
-                .map(|(p, t)| (p.to_string(), t.to_string())),
-        )
+        use rayon::prelude::*;
+        let loaded: Vec<Result<Rule, String>> = EMBEDDED_RULES
+            .par_iter()
+            .map(|(path, yaml, json)| match json {
+                Some(json) => load_rule_json(path, json),
+                None => load_rule(path, yaml),
+            })
+            .collect();
+        Self::collect(loaded.into_iter())
     }
 
     pub fn from_sources(
         sources: impl Iterator<Item = (String, String)>,
     ) -> Result<RuleSet, Vec<String>> {
+        Self::collect(sources.map(|(path, text)| load_rule(&path, &text)))
+    }
+
+    /// Sorts loaded rules by id and rejects duplicate ids.
+    fn collect(loaded: impl Iterator<Item = Result<Rule, String>>) -> Result<RuleSet, Vec<String>> {
         let mut rules = Vec::new();
         let mut errors = Vec::new();
-        for (path, text) in sources {
-            match load_rule(&path, &text) {
+        for r in loaded {
+            match r {
                 Ok(r) => rules.push(r),
                 Err(e) => errors.push(e),
             }
@@ -284,5 +309,33 @@ impl RuleSet {
         self.rules
             .iter()
             .find(|r| r.doc.id.eq_ignore_ascii_case(id))
+    }
+}
+
+#[cfg(test)]
+mod embedded_json_tests {
+    use super::EMBEDDED_RULES;
+
+    #[test]
+    fn embedded_rule_json_matches_the_yaml_loader() {
+        assert!(!EMBEDDED_RULES.is_empty());
+        for (path, yaml, json) in EMBEDDED_RULES {
+            let Some(json) = json else {
+                panic!(
+                    "{path}: build/yaml_json.rs could not convert it (anchors, aliases, tags \
+                     and non-string keys are outside its subset); it would load from YAML at \
+                     every start-up"
+                );
+            };
+            let from_json: serde_json::Value = serde_json::from_str(json)
+                .unwrap_or_else(|e| panic!("{path}: build-time JSON does not parse: {e}"));
+            let from_yaml = crate::parse::parse_yaml(yaml)
+                .map(|p| p.root.to_json())
+                .unwrap_or_else(|e| panic!("{path}: {}", e.message));
+            assert_eq!(
+                from_json, from_yaml,
+                "{path}: build-time JSON differs from the loader"
+            );
+        }
     }
 }

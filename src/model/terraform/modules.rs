@@ -112,7 +112,8 @@ pub fn is_local_source(source: &str) -> bool {
 
 /// A parsed file of the tree.
 pub(crate) enum Parsed {
-    Hcl(hcl_edit::structure::Body),
+    /// Shared with other roots that call the same module (see `parse_cache`).
+    Hcl(std::sync::Arc<hcl_edit::structure::Body>),
     Json(Node),
     /// Not readable or not parseable (an error was recorded).
     Failed,
@@ -243,8 +244,22 @@ impl Loader<'_> {
             parse_json_file(index, &text, &mut self.tree.errors)
         } else {
             super::parse_file(index, &text, &mut self.tree.errors)
-                .map_or(Parsed::Failed, Parsed::Hcl)
+                .map_or(Parsed::Failed, |b| Parsed::Hcl(std::sync::Arc::new(b)))
         };
+        self.tree.files.push(SourceFile::new(path, text));
+        self.tree.parsed.push(parsed);
+        index
+    }
+
+    /// [`Loader::add`] for a file of a called module: its parse is shared with every other
+    /// root of this process that calls the module (see `parse_cache`).
+    fn add_shared(&mut self, path: PathBuf, text: String) -> usize {
+        if is_json(&path) {
+            return self.add(path, text);
+        }
+        let index = self.tree.files.len();
+        let parsed = super::parse_cache::parse_shared(&path, index, &text, &mut self.tree.errors)
+            .map_or(Parsed::Failed, Parsed::Hcl);
         self.tree.files.push(SourceFile::new(path, text));
         self.tree.parsed.push(parsed);
         index
@@ -371,7 +386,7 @@ impl Loader<'_> {
         let mut files = Vec::with_capacity(paths.len());
         for path in paths {
             match self.fs.read(&path) {
-                Ok(text) => files.push(self.add(path, text)),
+                Ok(text) => files.push(self.add_shared(path, text)),
                 Err(message) => {
                     let index = self.tree.files.len();
                     self.tree.files.push(SourceFile::new(path, String::new()));
