@@ -6,7 +6,7 @@
 //! Forms (each a YAML map):
 //! - leaf: `{path: A.B[*].C, <op>: value, default: value, quantifier: all|any}` where `<op>` is
 //!   one of `exists`, `equals`, `not_equals`, `one_of`, `not_one_of`, `matches`, `not_matches`,
-//!   `gt`, `gte`, `lt`, `lte`, `not_empty`, `includes`, `includes_all`, `excludes`. `default` is
+//!   `gt`, `gte`, `lt`, `lte`, `not_empty`, `includes`, `includes_all`, `excludes`, `has_keys`. `default` is
 //!   the service default used when the property is absent. Comparisons on an absent property
 //!   without a default hold (use `exists: true` to require presence); `includes*` and
 //!   `not_empty` look at every value the path reaches, taken together.
@@ -44,6 +44,9 @@ pub enum Op {
     Includes(Value),
     IncludesAll(Vec<Value>),
     Excludes(Vec<Value>),
+    /// Tags-like values: a map with these keys, or a list of `{Key|key: K}` entries naming
+    /// them. An empty list holds everywhere (the check is off until configured).
+    HasKeys(Vec<Value>),
 }
 
 impl Op {
@@ -173,6 +176,7 @@ const LEAF_OPS: &[&str] = &[
     "includes",
     "includes_all",
     "excludes",
+    "has_keys",
 ];
 
 /// Substitutes `{param: NAME}` with the rule parameter's value.
@@ -455,6 +459,7 @@ pub fn compile(v: &Value, params: &BTreeMap<String, Value>) -> Result<Cond, Stri
         "includes" => Op::Includes(raw),
         "includes_all" => Op::IncludesAll(list(raw)),
         "excludes" => Op::Excludes(list(raw)),
+        "has_keys" => Op::HasKeys(list(raw)),
         _ => return Err(format!("unknown operator {}", ops[0])),
     };
     let default = obj.get("default").map(|d| operand(d, params)).transpose()?;

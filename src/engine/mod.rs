@@ -448,6 +448,14 @@ impl<'a> Ctx<'a> {
                     Op::Exists(true) | Op::NotEmpty => {
                         Outcome::Fail(vec![self.header(at, path, format!("`{text}` is not set"))])
                     }
+                    Op::HasKeys(keys) if !keys.is_empty() => Outcome::Fail(vec![self.header(
+                        at,
+                        path,
+                        format!(
+                            "`{text}` is not set (it needs {})",
+                            show(&Value::Array(keys.clone()))
+                        ),
+                    )]),
                     _ => Outcome::Pass,
                 },
             },
@@ -855,6 +863,9 @@ fn test_node(op: &Op, node: &Node) -> Result<bool, String> {
     if let Op::Exists(b) = op {
         return Ok(*b);
     }
+    if let Op::HasKeys(keys) = op {
+        return Ok(missing_keys(node, keys)?.is_empty());
+    }
     if let Op::NotEmpty = op {
         return Ok(match &node.kind {
             Kind::Seq(s) => !s.is_empty(),
@@ -981,10 +992,38 @@ fn literal_edge(pattern: &str, front: bool) -> Option<String> {
     (!atoms.is_empty()).then(|| atoms.into_iter().collect())
 }
 
+/// The keys of `keys` that a map, or a list of `{Key|key: K}` entries, lacks.
+fn missing_keys(node: &Node, keys: &[Value]) -> Result<Vec<String>, String> {
+    let present: Vec<String> = match &node.kind {
+        Kind::Map(entries) => entries.iter().map(|(k, _)| k.name.clone()).collect(),
+        Kind::Seq(items) => items
+            .iter()
+            .map(|i| {
+                i.get("Key")
+                    .or_else(|| i.get("key"))
+                    .and_then(|k| k.scalar_text().map(|t| t.into_owned()))
+                    .ok_or_else(|| format!("a tag is {}", i.describe()))
+            })
+            .collect::<Result<_, _>>()?,
+        Kind::Null => Vec::new(),
+        _ => return Err(format!("value is {}", node.describe())),
+    };
+    Ok(keys
+        .iter()
+        .filter_map(|k| k.as_str())
+        .filter(|k| !present.iter().any(|p| p == k))
+        .map(str::to_string)
+        .collect())
+}
+
 fn describe_fail(op: &Op, path: &str, node: &Node) -> String {
     let name = last_name(path);
     let is = node.describe();
     match op {
+        Op::HasKeys(keys) => format!(
+            "`{name}` lacks {}",
+            missing_keys(node, keys).unwrap_or_default().join(", ")
+        ),
         Op::Exists(false) => format!("`{name}` is set"),
         Op::NotEmpty => format!("`{name}` is empty"),
         Op::Equals(v) => format!("`{name}` is {is}, expected {}", show(v)),
