@@ -100,6 +100,52 @@ fn intrinsic(node: &Node) -> Option<(&Key, &Node)> {
     }
 }
 
+/// Builds a string from known text and values: a `Str` when everything is known, otherwise a
+/// `Template` whose known runs are merged and whose other parts keep the values (references,
+/// unknowns) that later stages follow or report.
+struct Concat {
+    span: Span,
+    parts: Vec<Node>,
+    lit: String,
+}
+
+impl Concat {
+    fn new(span: Span) -> Concat {
+        Concat {
+            span,
+            parts: Vec::new(),
+            lit: String::new(),
+        }
+    }
+
+    fn text(&mut self, s: &str) {
+        self.lit.push_str(s);
+    }
+
+    fn value(&mut self, v: Node) {
+        match text_of(&v).filter(|_| !matches!(v.kind, Kind::Null)) {
+            Some(t) => self.lit.push_str(&t),
+            None => {
+                if !self.lit.is_empty() {
+                    self.parts
+                        .push(Node::str(self.span, std::mem::take(&mut self.lit)));
+                }
+                self.parts.push(v);
+            }
+        }
+    }
+
+    fn finish(mut self) -> Node {
+        if self.parts.is_empty() {
+            return Node::str(self.span, self.lit);
+        }
+        if !self.lit.is_empty() {
+            self.parts.push(Node::str(self.span, self.lit));
+        }
+        Node::new(self.span, Kind::Template(self.parts))
+    }
+}
+
 fn text_of(n: &Node) -> Option<String> {
     n.scalar_text().map(|t| t.into_owned())
 }
@@ -391,23 +437,20 @@ impl<'a> Resolver<'a> {
             },
             _ => return Some(Node::unknown(span, "Fn::Sub with an unresolved template")),
         };
-        let mut parts: Vec<Node> = Vec::new();
-        let mut lit = String::new();
+        let mut out = Concat::new(span);
         let mut rest = template;
         while let Some(i) = rest.find("${") {
-            lit.push_str(&rest[..i]);
+            out.text(&rest[..i]);
             let after = &rest[i + 2..];
             let Some(end) = after.find('}') else {
-                lit.push_str(&rest[i..]);
+                out.text(&rest[i..]);
                 rest = "";
                 break;
             };
             let name = after[..end].trim();
             rest = &after[end + 1..];
             if let Some(literal) = name.strip_prefix('!') {
-                lit.push_str("${");
-                lit.push_str(literal);
-                lit.push('}');
+                out.text(&format!("${{{literal}}}"));
                 continue;
             }
             let value = match vars.and_then(|v| v.get(name)) {
@@ -419,27 +462,11 @@ impl<'a> Resolver<'a> {
                     _ => self.reference(span, name, None, refs),
                 },
             };
-            match value
-                .as_ref()
-                .and_then(|v| text_of(v).filter(|_| !matches!(v.kind, Kind::Null)))
-            {
-                Some(t) => lit.push_str(&t),
-                None => {
-                    if !lit.is_empty() {
-                        parts.push(Node::str(span, std::mem::take(&mut lit)));
-                    }
-                    parts.push(value.unwrap_or_else(|| Node::str(span, "")));
-                }
-            }
+            // `AWS::NoValue` in a Sub is the empty string.
+            out.value(value.unwrap_or_else(|| Node::str(span, "")));
         }
-        lit.push_str(rest);
-        if parts.is_empty() {
-            return Some(Node::str(span, lit));
-        }
-        if !lit.is_empty() {
-            parts.push(Node::str(span, lit));
-        }
-        Some(Node::new(span, Kind::Template(parts)))
+        out.text(rest);
+        Some(out.finish())
     }
 
     fn join(
@@ -457,29 +484,14 @@ impl<'a> Resolver<'a> {
         let Some(Kind::Seq(values)) = list.map(|l| l.kind) else {
             return Some(Node::unknown(span, "Fn::Join of an unresolved list"));
         };
-        let mut parts: Vec<Node> = Vec::new();
-        let mut lit = String::new();
+        let mut out = Concat::new(span);
         for (i, v) in values.into_iter().enumerate() {
             if i > 0 {
-                lit.push_str(&delim);
+                out.text(&delim);
             }
-            match text_of(&v) {
-                Some(t) => lit.push_str(&t),
-                None => {
-                    if !lit.is_empty() {
-                        parts.push(Node::str(span, std::mem::take(&mut lit)));
-                    }
-                    parts.push(v);
-                }
-            }
+            out.value(v);
         }
-        if parts.is_empty() {
-            return Some(Node::str(span, lit));
-        }
-        if !lit.is_empty() {
-            parts.push(Node::str(span, lit));
-        }
-        Some(Node::new(span, Kind::Template(parts)))
+        Some(out.finish())
     }
 
     fn find_in_map(
