@@ -13,6 +13,8 @@
 # Debian's packages. Each command runs once under /usr/bin/time (peak RSS), then RUNS times
 # (default 5) after WARMUP warm-up runs (default 1); a command whose first run took longer
 # than SLOW seconds (default 120) is timed by that run alone, and the table says "(1 run)".
+# PEER_LIMIT=S stops a peer's run after S seconds (the table then shows "> S s" and a lower
+# bound for its ratio): checkov and cfn-lint take tens of minutes on 10,000 files.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,6 +23,7 @@ WORK="${WORK:-$ROOT/target/compare-peers}"
 RUNS="${RUNS:-5}"
 WARMUP="${WARMUP:-1}"
 SLOW="${SLOW:-120}"
+PEER_LIMIT="${PEER_LIMIT:-}"
 SETS="${SETS:-corpus generated}"
 CORPUS="${CORPUS:-$ROOT/../shared/corpus}"
 GUARD_RULES="$ROOT/benches/sagemaker.guard"
@@ -55,15 +58,23 @@ say "building lenslint (release)"
 LENSLINT="${CARGO_TARGET_DIR:-$ROOT/target}/release/lenslint"
 
 # --- measuring ---------------------------------------------------------------------------
-# time_cmd NAME CMD: prints "NAME|median_s|cpu_s|rss_mib|runs". The first run, under
+# time_cmd NAME CMD [peer]: prints "NAME|median_s|cpu_s|rss_mib|runs" (runs "stopped" when
+# a peer hit PEER_LIMIT). The first run, under
 # /usr/bin/time, gives the peak RSS; when it took longer than SLOW seconds it is the only run
 # (wall and CPU from it), otherwise hyperfine times WARMUP + RUNS more runs.
 time_cmd() {
-    local name="$1" cmd="$2" t="$WORK/time.txt" json="$WORK/hyperfine.json"
-    /usr/bin/time -o "$t" -f '%e %U %S %M' bash -c "exec $cmd" >/dev/null 2>&1 || true
+    local name="$1" cmd="$2" t="$WORK/time.txt" json="$WORK/hyperfine.json" limit=""
+    if [ "${3:-}" = peer ] && [ -n "$PEER_LIMIT" ]; then
+        limit="timeout -s INT $PEER_LIMIT"
+    fi
+    /usr/bin/time -o "$t" -f '%e %U %S %M' $limit bash -c "exec $cmd" >/dev/null 2>&1 || true
     local wall user sys rss
     read -r wall user sys rss < <(tail -1 "$t")
     rss=$(echo "scale=1; $rss / 1024" | bc)
+    if [ -n "$limit" ] && [ "$(echo "$wall >= $PEER_LIMIT" | bc)" = 1 ]; then
+        echo "$name|$wall|$(echo "$user + $sys" | bc)|$rss|stopped"
+        return
+    fi
     if [ "$(echo "$wall > $SLOW" | bc)" = 1 ]; then
         echo "$name|$wall|$(echo "$user + $sys" | bc)|$rss|1"
         return
@@ -95,6 +106,10 @@ for name, med, cpu, rss, runs in rows:
     med, cpu = float(med), float(cpu)
     shown = f"{med*1000:.1f} ms" if med < 10 else f"{med:.2f} s"
     note = " (1 run)" if runs == "1" else ""
+    if runs == "stopped":
+        print(f"| {name} (stopped) | > {med:.0f} s | > {cpu:.0f} s | > {rss} MiB | "
+              f"< {files/med:,.0f} | > {med/base:,.0f} |")
+        continue
     print(f"| {name}{note} | {shown} | {cpu*1000:.0f} ms | {rss} MiB | "
           f"{files/med:,.0f} | {med/base:,.1f} |")
 EOF
@@ -120,9 +135,9 @@ run_set() {
     rows+=("$(time_cmd "\`lenslint scan\`, RAYON_NUM_THREADS=1" "env RAYON_NUM_THREADS=1 $LENSLINT scan --format json $dir")")
     rows+=("$(time_cmd "\`lenslint dev parse\` (parse only)" "$LENSLINT dev parse $dir")")
     rows+=("$(time_cmd "\`cat\` of every file (floor)" "sh -c 'find $dir -type f -print0 | xargs -0 cat'")")
-    rows+=("$(time_cmd "cfn-guard $CFN_GUARD_VERSION validate (3 SageMaker rules)" "$CFN_GUARD validate -r $GUARD_RULES -d $dir --show-summary none")")
-    rows+=("$(time_cmd "cfn-lint $CFN_LINT_VERSION (CloudFormation files)" "sh -c 'xargs -a $list $CFN_LINT --'")")
-    rows+=("$(time_cmd "checkov $CHECKOV_VERSION -d (cloudformation, terraform)" "$CHECKOV -d $dir --framework cloudformation terraform --quiet --compact --skip-download -o json")")
+    rows+=("$(time_cmd "cfn-guard $CFN_GUARD_VERSION validate (3 SageMaker rules)" "$CFN_GUARD validate -r $GUARD_RULES -d $dir --show-summary none" peer)")
+    rows+=("$(time_cmd "cfn-lint $CFN_LINT_VERSION (CloudFormation files)" "sh -c 'xargs -d \"\\n\" -a $list $CFN_LINT --'" peer)")
+    rows+=("$(time_cmd "checkov $CHECKOV_VERSION -d (cloudformation, terraform)" "$CHECKOV -d $dir --framework cloudformation terraform --quiet --compact --skip-download -o json" peer)")
     table "$name: $files files, $(du -sh "$dir" | cut -f1) ($(date -u +%Y-%m-%d), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))" "$files" "${rows[@]}"
 }
 
