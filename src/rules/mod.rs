@@ -119,8 +119,55 @@ pub struct RuleDoc {
 pub struct Target {
     pub types: Vec<String>,
     pub ml_scope: bool,
-    pub cond: Cond,
+    pub cond: LazyCond,
     pub message: Option<String>,
+}
+
+/// A rule's condition, dereferencing to the compiled [`Cond`]. Rules loaded from files and
+/// rules whose parameters the config overrides are compiled when loaded (so errors are
+/// reported then); the built-in rules are compiled on first use, because compiling all of them
+/// was most of a one-file scan's start-up and a scan uses only the rules of the resource types
+/// it meets (a test compiles every built-in rule).
+pub struct LazyCond {
+    source: Option<(serde_json::Value, BTreeMap<String, serde_json::Value>)>,
+    cond: std::sync::OnceLock<Cond>,
+}
+
+impl LazyCond {
+    fn compiled(cond: Cond) -> LazyCond {
+        LazyCond {
+            source: None,
+            cond: std::sync::OnceLock::from(cond),
+        }
+    }
+
+    fn deferred(check: &serde_json::Value, params: &BTreeMap<String, serde_json::Value>) -> Self {
+        LazyCond {
+            source: Some((check.clone(), params.clone())),
+            cond: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl std::ops::Deref for LazyCond {
+    type Target = Cond;
+    fn deref(&self) -> &Cond {
+        self.cond.get_or_init(|| match &self.source {
+            // A built-in rule that does not compile fails `builtin_rules_all_compile`; were one
+            // to slip through, it would check nothing (an empty `all` holds).
+            Some((check, params)) => compile(check, params).unwrap_or(Cond::All(Vec::new())),
+            None => Cond::All(Vec::new()),
+        })
+    }
+}
+
+impl std::fmt::Debug for LazyCond {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.cond.get() {
+            Some(c) => c.fmt(f),
+            None => f.write_str("LazyCond(not compiled yet)"),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -162,21 +209,33 @@ pub fn load_rule(source: &str, text: &str) -> Result<Rule, String> {
     compile_rule(doc, source)
 }
 
-/// Compiles one rule file that build.rs converted to JSON (see `build/yaml_json.rs`).
+/// Loads one built-in rule file that build.rs converted to JSON (see `build/yaml_json.rs`);
+/// its conditions are compiled on first use ([`LazyCond`]).
 fn load_rule_json(source: &str, json: &str) -> Result<Rule, String> {
     let doc: RuleDoc = serde_json::from_str(json).map_err(|e| format!("{source}: {e}"))?;
-    compile_rule(doc, source)
+    build_rule(doc, source, false)
 }
 
 /// Compiles a rule document (its conditions, with its `params` substituted); the config's
 /// parameter overrides recompile a rule this way.
 pub fn compile_rule(doc: RuleDoc, source: &str) -> Result<Rule, String> {
+    build_rule(doc, source, true)
+}
+
+/// [`compile_rule`], compiling the conditions now (`eager`) or on first use.
+fn build_rule(doc: RuleDoc, source: &str, eager: bool) -> Result<Rule, String> {
     let compile_target = |spec: &Option<FormatSpec>,
                           name: &str|
      -> Result<Option<Target>, String> {
         let Some(spec) = spec else { return Ok(None) };
-        let cond = compile(&spec.check, &doc.params)
-            .map_err(|e| format!("{source}: {name}.check: {e}"))?;
+        let cond = if eager {
+            LazyCond::compiled(
+                compile(&spec.check, &doc.params)
+                    .map_err(|e| format!("{source}: {name}.check: {e}"))?,
+            )
+        } else {
+            LazyCond::deferred(&spec.check, &doc.params)
+        };
         let ml_scope = match spec.scope.as_deref() {
             None => false,
             Some("ml") => true,
@@ -315,6 +374,24 @@ impl RuleSet {
 #[cfg(test)]
 mod embedded_json_tests {
     use super::EMBEDDED_RULES;
+
+    #[test]
+    fn builtin_rules_all_compile() {
+        let rules = super::RuleSet::builtin().unwrap_or_else(|e| panic!("{}", e.join("\n")));
+        assert_eq!(rules.rules.len(), EMBEDDED_RULES.len());
+        for r in &rules.rules {
+            for (name, spec) in [
+                ("cloudformation", &r.doc.cloudformation),
+                ("terraform", &r.doc.terraform),
+            ] {
+                if let Some(spec) = spec {
+                    if let Err(e) = super::compile(&spec.check, &r.doc.params) {
+                        panic!("{}: {name}.check: {e}", r.source);
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn embedded_rule_json_matches_the_yaml_loader() {
