@@ -86,8 +86,8 @@ fn attach(stack: &mut [Open], root: &mut Option<Value>, v: Value) -> Option<()> 
     Some(())
 }
 
-/// The JSON text of a YAML rule file, or `None` when it is outside the plain subset.
-pub fn convert(text: &str) -> Option<String> {
+/// A YAML rule file as a JSON value, or `None` when it is outside the plain subset.
+pub fn convert(text: &str) -> Option<Value> {
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Open> = Vec::new();
     let mut root: Option<Value> = None;
@@ -132,5 +132,5 @@ pub fn convert(text: &str) -> Option<String> {
             _ => {}
         }
     }
-    serde_json::to_string(&root.unwrap_or(Value::Null)).ok()
+    Some(root.unwrap_or(Value::Null))
 }

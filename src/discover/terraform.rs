@@ -19,23 +19,27 @@ pub fn called_dirs<'a>(
     dirs: impl IntoIterator<Item = (&'a PathBuf, &'a [PathBuf])>,
 ) -> BTreeSet<PathBuf> {
     let dirs: Vec<(&PathBuf, &[PathBuf])> = dirs.into_iter().collect();
-    let calls: Vec<Vec<PathBuf>> = dirs
-        .par_iter()
-        .map(|(dir, files)| {
-            let mut out = Vec::new();
-            for f in files.iter() {
-                if let Ok(text) = std::fs::read_to_string(f) {
-                    local_calls(
-                        dir,
-                        &text,
-                        f.extension().is_some_and(|e| e == "json"),
-                        &mut out,
-                    );
-                }
+    let calls_of = |(dir, files): &(&PathBuf, &[PathBuf])| {
+        let mut out = Vec::new();
+        for f in files.iter() {
+            if let Ok(text) = std::fs::read_to_string(f) {
+                local_calls(
+                    dir,
+                    &text,
+                    f.extension().is_some_and(|e| e == "json"),
+                    &mut out,
+                );
             }
-            out
-        })
-        .collect();
+        }
+        out
+    };
+    // Without two folders there is nothing to share out, and a parallel iterator would start
+    // rayon's threads, most of a one-template scan's start-up.
+    let calls: Vec<Vec<PathBuf>> = if dirs.len() < 2 {
+        dirs.iter().map(calls_of).collect()
+    } else {
+        dirs.par_iter().map(calls_of).collect()
+    };
     let index: HashMap<PathBuf, usize> = dirs
         .iter()
         .enumerate()

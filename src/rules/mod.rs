@@ -9,8 +9,29 @@
 use crate::engine::cond::{compile, Cond};
 use crate::model::Format;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
+
+/// A rule file compiled into the binary, and the JSON build.rs made of it (see build.rs):
+/// the rule without its conditions and documentation, which are split off.
+pub struct EmbeddedRule {
+    /// `rules/<family>/<ID>.yaml`.
+    pub path: &'static str,
+    pub yaml: &'static str,
+    /// The file as JSON with its conditions `null` and its split-off documentation empty
+    /// (`None`: build/yaml_json.rs could not convert it, and it loads from its YAML).
+    pub json: Option<&'static str>,
+    /// Its `cloudformation.check` and `terraform.check` as JSON.
+    pub checks: [Option<&'static str>; 2],
+    /// The documentation fields, when build.rs split them off (`None`: in `json`).
+    pub why: Option<&'static str>,
+    pub fix: Option<&'static str>,
+    pub notes: Option<&'static str>,
+    pub docs: Option<&'static [&'static str]>,
+    /// `(format, fail, pass)`.
+    pub examples: Option<&'static [(&'static str, &'static str, &'static str)]>,
+}
 
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
@@ -65,9 +86,9 @@ pub struct LensPractice {
 #[serde(deny_unknown_fields)]
 pub struct Example {
     #[serde(default)]
-    pub fail: String,
+    pub fail: Cow<'static, str>,
     #[serde(default)]
-    pub pass: String,
+    pub pass: Cow<'static, str>,
 }
 
 /// One format's section of a rule file, as written.
@@ -78,10 +99,67 @@ pub struct FormatSpec {
     /// `ml`: only resources that an ML/GenAI resource refers to (supporting resources).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
-    pub check: serde_json::Value,
+    pub check: Check,
     /// Message for this format when it differs from the rule's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+/// A format section's condition as written (see [`crate::engine::cond`]), dereferencing to its
+/// JSON value. A built-in rule's is kept as the JSON text build.rs wrote and parsed on first
+/// use: start-up builds no condition tree, and a scan parses only the conditions of the rules
+/// it evaluates.
+#[derive(Clone)]
+pub struct Check {
+    text: Option<&'static str>,
+    value: std::sync::OnceLock<serde_json::Value>,
+}
+
+impl Check {
+    pub fn new(value: serde_json::Value) -> Check {
+        Check {
+            text: None,
+            value: std::sync::OnceLock::from(value),
+        }
+    }
+
+    fn embedded(text: &'static str) -> Check {
+        Check {
+            text: Some(text),
+            value: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+impl std::ops::Deref for Check {
+    type Target = serde_json::Value;
+    fn deref(&self) -> &serde_json::Value {
+        // build.rs wrote the text with serde_json; `embedded_rule_json_matches_the_yaml_loader`
+        // checks that it parses back to the rule file's condition.
+        self.value.get_or_init(|| {
+            self.text
+                .and_then(|t| serde_json::from_str(t).ok())
+                .unwrap_or_default()
+        })
+    }
+}
+
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl Serialize for Check {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Check {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Check, D::Error> {
+        serde_json::Value::deserialize(d).map(Check::new)
+    }
 }
 
 /// A rule file as written (serde form); `explain` and `rules --format json` print it.
@@ -99,19 +177,47 @@ pub struct RuleDoc {
     pub equivalents: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub params: BTreeMap<String, serde_json::Value>,
+    /// A parameter the team must set for the rule to run, for organisation-specific policy
+    /// (TAG001's tag keys): its default is empty, and while it is empty the rule is not run
+    /// ([`RuleDoc::configured`]), as if `ignore`d.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opt_in: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloudformation: Option<FormatSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terraform: Option<FormatSpec>,
-    pub why: String,
-    pub fix: String,
+    /// The documentation texts of a built-in rule borrow the binary's copy (most of a rule
+    /// file, and not read by most runs).
+    pub why: Cow<'static, str>,
+    pub fix: Cow<'static, str>,
     #[serde(default)]
     pub examples: BTreeMap<String, Example>,
     #[serde(default)]
     pub docs: Vec<String>,
     /// Notes on schema facts or decisions (e.g. where the catalog and the schema disagree).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
+    pub notes: Option<Cow<'static, str>>,
+}
+
+impl RuleDoc {
+    /// Whether the rule runs: always, unless it is `opt_in` and its parameter is still empty
+    /// (absent, null, `""`, `[]` or `{}`).
+    pub fn configured(&self) -> bool {
+        let Some(param) = &self.opt_in else {
+            return true;
+        };
+        self.params.get(param).is_some_and(|v| !is_empty_value(v))
+    }
+}
+
+fn is_empty_value(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Null => true,
+        serde_json::Value::String(s) => s.is_empty(),
+        serde_json::Value::Array(a) => a.is_empty(),
+        serde_json::Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
 }
 
 /// A format section compiled for the engine.
@@ -129,7 +235,7 @@ pub struct Target {
 /// was most of a one-file scan's start-up and a scan uses only the rules of the resource types
 /// it meets (a test compiles every built-in rule).
 pub struct LazyCond {
-    source: Option<(serde_json::Value, BTreeMap<String, serde_json::Value>)>,
+    source: Option<(Check, BTreeMap<String, serde_json::Value>)>,
     cond: std::sync::OnceLock<Cond>,
 }
 
@@ -141,7 +247,7 @@ impl LazyCond {
         }
     }
 
-    fn deferred(check: &serde_json::Value, params: &BTreeMap<String, serde_json::Value>) -> Self {
+    fn deferred(check: &Check, params: &BTreeMap<String, serde_json::Value>) -> Self {
         LazyCond {
             source: Some((check.clone(), params.clone())),
             cond: std::sync::OnceLock::new(),
@@ -155,7 +261,9 @@ impl std::ops::Deref for LazyCond {
         self.cond.get_or_init(|| match &self.source {
             // A built-in rule that does not compile fails `builtin_rules_all_compile`; were one
             // to slip through, it would check nothing (an empty `all` holds).
-            Some((check, params)) => compile(check, params).unwrap_or(Cond::All(Vec::new())),
+            Some((check, params)) => {
+                crate::engine::cond::compile_builtin(check, params).unwrap_or(Cond::All(Vec::new()))
+            }
             None => Cond::All(Vec::new()),
         })
     }
@@ -210,9 +318,39 @@ pub fn load_rule(source: &str, text: &str) -> Result<Rule, String> {
 }
 
 /// Loads one built-in rule file that build.rs converted to JSON (see `build/yaml_json.rs`);
-/// its conditions are compiled on first use ([`LazyCond`]).
-fn load_rule_json(source: &str, json: &str) -> Result<Rule, String> {
-    let doc: RuleDoc = serde_json::from_str(json).map_err(|e| format!("{source}: {e}"))?;
+/// its conditions stay JSON text until first used ([`Check`], [`LazyCond`]).
+fn load_rule_json(rule: &EmbeddedRule, json: &str) -> Result<Rule, String> {
+    let source = rule.path;
+    let mut doc: RuleDoc = serde_json::from_str(json).map_err(|e| format!("{source}: {e}"))?;
+    for (spec, text) in [&mut doc.cloudformation, &mut doc.terraform]
+        .into_iter()
+        .zip(rule.checks)
+    {
+        if let (Some(spec), Some(text)) = (spec, text) {
+            spec.check = Check::embedded(text);
+        }
+    }
+    if let Some(why) = rule.why {
+        doc.why = Cow::Borrowed(why);
+    }
+    if let Some(fix) = rule.fix {
+        doc.fix = Cow::Borrowed(fix);
+    }
+    if let Some(notes) = rule.notes {
+        doc.notes = Some(Cow::Borrowed(notes));
+    }
+    if let Some(docs) = rule.docs {
+        doc.docs = docs.iter().map(|d| d.to_string()).collect();
+    }
+    if let Some(examples) = rule.examples {
+        doc.examples = examples
+            .iter()
+            .map(|&(format, fail, pass)| {
+                let (fail, pass) = (Cow::Borrowed(fail), Cow::Borrowed(pass));
+                (format.to_string(), Example { fail, pass })
+            })
+            .collect();
+    }
     build_rule(doc, source, false)
 }
 
@@ -248,6 +386,13 @@ fn build_rule(doc: RuleDoc, source: &str, eager: bool) -> Result<Rule, String> {
             message: spec.message.clone(),
         }))
     };
+    if let Some(param) = &doc.opt_in {
+        if !doc.params.contains_key(param) {
+            return Err(format!(
+                "{source}: opt_in: `{param}` is not one of the rule's params"
+            ));
+        }
+    }
     let cloudformation = compile_target(&doc.cloudformation, "cloudformation")?;
     let terraform = compile_target(&doc.terraform, "terraform")?;
     let stem = Path::new(source)
@@ -279,17 +424,14 @@ impl RuleSet {
     ///
     /// build.rs stores each rule file also as JSON, which deserializes in a fraction of the
     /// time the YAML loader takes (start-up matters: pre-commit runs lenslint on every
-    /// commit); a file it could not convert is loaded from its YAML.
+    /// commit); a file it could not convert is loaded from its YAML. The conditions are
+    /// parsed and compiled on first use. Loading takes a fraction of a millisecond, less than
+    /// starting rayon's threads would, so it runs on the calling thread.
     pub fn builtin() -> Result<RuleSet, Vec<String>> {
-        use rayon::prelude::*;
-        let loaded: Vec<Result<Rule, String>> = EMBEDDED_RULES
-            .par_iter()
-            .map(|(path, yaml, json)| match json {
-                Some(json) => load_rule_json(path, json),
-                None => load_rule(path, yaml),
-            })
-            .collect();
-        Self::collect(loaded.into_iter())
+        Self::collect(EMBEDDED_RULES.iter().map(|r| match r.json {
+            Some(json) => load_rule_json(r, json),
+            None => load_rule(r.path, r.yaml),
+        }))
     }
 
     pub fn from_sources(
@@ -300,7 +442,8 @@ impl RuleSet {
 
     /// Sorts loaded rules by id and rejects duplicate ids.
     fn collect(loaded: impl Iterator<Item = Result<Rule, String>>) -> Result<RuleSet, Vec<String>> {
-        let mut rules = Vec::new();
+        // A rule is large: growing the list by doubling copied it, into fresh pages, each time.
+        let mut rules = Vec::with_capacity(loaded.size_hint().0);
         let mut errors = Vec::new();
         for r in loaded {
             match r {
@@ -394,25 +537,135 @@ mod embedded_json_tests {
     }
 
     #[test]
+    fn opt_in_rules_are_off_until_configured() {
+        let rules = super::RuleSet::builtin().unwrap_or_else(|e| panic!("{}", e.join("\n")));
+        let opt_in: Vec<&str> = rules
+            .rules
+            .iter()
+            .filter(|r| r.doc.opt_in.is_some())
+            .map(|r| r.id())
+            .collect();
+        assert_eq!(opt_in, ["TAG001"]);
+        for r in rules.rules.iter().filter(|r| r.doc.opt_in.is_some()) {
+            assert!(!r.doc.configured(), "{}: on by default", r.id());
+            let mut doc = r.doc.clone();
+            let param = doc.opt_in.clone().unwrap_or_default();
+            doc.params.insert(param, serde_json::json!(["owner"]));
+            assert!(doc.configured(), "{}: a value does not turn it on", r.id());
+        }
+    }
+
+    #[test]
+    fn opt_in_must_name_a_parameter() {
+        let rule = |opt_in: &str| {
+            format!(
+                "id: TST001\ntitle: t\nseverity: low\npillar: security\nlenses: []\n\
+                 message: m\nparams: {{ keys: [] }}\nopt_in: {opt_in}\n\
+                 cloudformation: {{ types: [AWS::SageMaker::Model], \
+                 check: {{ path: Tags, has_keys: {{ param: keys }} }} }}\nwhy: w\nfix: f\n"
+            )
+        };
+        let ok = super::load_rule("TST001.yaml", &rule("keys")).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!ok.doc.configured());
+        let e = super::load_rule("TST001.yaml", &rule("key")).unwrap_err();
+        assert!(
+            e.contains("opt_in: `key` is not one of the rule's params"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn embedded_rule_json_matches_the_yaml_loader() {
         assert!(!EMBEDDED_RULES.is_empty());
-        for (path, yaml, json) in EMBEDDED_RULES {
-            let Some(json) = json else {
+        for rule in EMBEDDED_RULES {
+            let (path, yaml) = (rule.path, rule.yaml);
+            let Some(json) = rule.json else {
                 panic!(
                     "{path}: build/yaml_json.rs could not convert it (anchors, aliases, tags \
                      and non-string keys are outside its subset); it would load from YAML at \
                      every start-up"
                 );
             };
-            let from_json: serde_json::Value = serde_json::from_str(json)
+            let mut from_json: serde_json::Value = serde_json::from_str(json)
                 .unwrap_or_else(|e| panic!("{path}: build-time JSON does not parse: {e}"));
-            let from_yaml = crate::parse::parse_yaml(yaml)
+            // build.rs split the conditions off; put them back where they were.
+            for (format, text) in ["cloudformation", "terraform"].into_iter().zip(rule.checks) {
+                let spec = from_json.get_mut(format);
+                assert_eq!(
+                    spec.is_some(),
+                    text.is_some(),
+                    "{path}: {format}: section and split-off condition disagree"
+                );
+                if let (Some(spec), Some(text)) = (spec, text) {
+                    let check: serde_json::Value = serde_json::from_str(text)
+                        .unwrap_or_else(|e| panic!("{path}: {format}.check does not parse: {e}"));
+                    assert_eq!(spec.get("check"), Some(&serde_json::Value::Null), "{path}");
+                    spec["check"] = check;
+                }
+            }
+            let mut from_yaml = crate::parse::parse_yaml(yaml)
                 .map(|p| p.root.to_json())
                 .unwrap_or_else(|e| panic!("{path}: {}", e.message));
+            // It also split the documentation off, leaving each field empty (the loaded rule
+            // is compared with the YAML one in `builtin_rules_load_as_their_yaml`).
+            let split = [
+                ("why", rule.why.is_some(), serde_json::json!("")),
+                ("fix", rule.fix.is_some(), serde_json::json!("")),
+                ("notes", rule.notes.is_some(), serde_json::json!("")),
+                ("docs", rule.docs.is_some(), serde_json::json!([])),
+                ("examples", rule.examples.is_some(), serde_json::json!({})),
+            ];
+            for (field, was_split, empty) in split {
+                if was_split {
+                    assert_eq!(from_json.get(field), Some(&empty), "{path}: {field}");
+                    from_yaml[field] = empty;
+                }
+            }
             assert_eq!(
                 from_json, from_yaml,
                 "{path}: build-time JSON differs from the loader"
             );
+        }
+    }
+
+    /// The built-in rules, loaded from build.rs's JSON with their conditions parsed on first
+    /// use, are the rules the YAML loader reads from the same files.
+    #[test]
+    fn builtin_rules_load_as_their_yaml() {
+        let rules = super::RuleSet::builtin().unwrap_or_else(|e| panic!("{}", e.join("\n")));
+        for rule in EMBEDDED_RULES {
+            let from_yaml =
+                super::load_rule(rule.path, rule.yaml).unwrap_or_else(|e| panic!("{e}"));
+            let builtin = rules
+                .rules
+                .iter()
+                .find(|r| r.source == rule.path)
+                .unwrap_or_else(|| panic!("{}: not loaded", rule.path));
+            let as_json = |d: &super::RuleDoc| {
+                serde_json::to_value(d).unwrap_or_else(|e| panic!("{}: {e}", rule.path))
+            };
+            assert_eq!(
+                as_json(&builtin.doc),
+                as_json(&from_yaml.doc),
+                "{}",
+                rule.path
+            );
+            for (lazy, eager) in [
+                (&builtin.cloudformation, &from_yaml.cloudformation),
+                (&builtin.terraform, &from_yaml.terraform),
+            ] {
+                assert_eq!(lazy.is_some(), eager.is_some(), "{}", rule.path);
+                if let (Some(lazy), Some(eager)) = (lazy, eager) {
+                    assert_eq!(lazy.types, eager.types, "{}", rule.path);
+                    assert_eq!(lazy.ml_scope, eager.ml_scope, "{}", rule.path);
+                    assert_eq!(
+                        format!("{:?}", *lazy.cond),
+                        format!("{:?}", *eager.cond),
+                        "{}",
+                        rule.path
+                    );
+                }
+            }
         }
     }
 }
