@@ -225,7 +225,9 @@ impl Config {
     }
 
     /// The rules this config runs: the built-in ones, `extra_dirs` (`--rules`) and the
-    /// config's `rule-dirs`, with parameter overrides applied and `select`/`ignore` honoured.
+    /// config's `rule-dirs`, with parameter overrides applied and `select`/`ignore` honoured;
+    /// an opt-in rule runs only once the config sets its parameter
+    /// ([`crate::rules::RuleDoc::configured`]).
     /// Also returns every rule id that exists (for suppressions naming a rule not run).
     pub fn rule_set(&self, extra_dirs: &[PathBuf]) -> Result<(RuleSet, BTreeSet<String>), String> {
         let mut rules = RuleSet::builtin().map_err(|e| e.join("\n"))?;
@@ -254,8 +256,11 @@ impl Config {
             known(s, "severity", &mut errors);
         }
         let mut overrides: BTreeMap<String, BTreeMap<String, serde_json::Value>> = BTreeMap::new();
+        // Where each rule's `[params.ID]` table is, for errors found when it is recompiled.
+        let mut table_at: BTreeMap<String, &At<String>> = BTreeMap::new();
         for (rule_at, values) in &self.params {
             let id = rule_at.value.to_ascii_uppercase();
+            table_at.entry(id.clone()).or_insert(rule_at);
             let Some(rule) = rules.rules.iter().find(|r| r.doc.id == id) else {
                 errors.push(format!(
                     "{}: params: no rule `{}`",
@@ -303,14 +308,15 @@ impl Config {
             let mut doc = rule.doc.clone();
             doc.params.extend(values.clone());
             *rule = compile_rule(doc, &rule.source).map_err(|e| {
-                format!(
-                    "{}: params for {}: {e}",
-                    self.path
+                let place = match table_at.get(&rule.doc.id) {
+                    Some(at) => self.where_(at),
+                    None => self
+                        .path
                         .as_ref()
                         .map(|p| p.display().to_string())
                         .unwrap_or_default(),
-                    rule.doc.id
-                )
+                };
+                format!("{place}: params for {}: {e}", rule.doc.id)
             })?;
         }
         let matches = |list: &[At<String>], id: &str| {
@@ -324,7 +330,9 @@ impl Config {
                 Some(sel) => meta || matches(sel, id),
                 None => true,
             };
-            selected && !matches(&self.ignore, id)
+            // An opt-in rule (TAG001) runs once its parameter is set: unconfigured, it is not
+            // run, as if ignored (no findings, no evaluations, no LL003 for its suppressions).
+            selected && !matches(&self.ignore, id) && r.doc.configured()
         });
         Ok((rules, all))
     }
@@ -470,10 +478,14 @@ pub fn init_template(rules: &RuleSet) -> String {
         if r.doc.params.is_empty() {
             continue;
         }
-        s.push_str(&format!(
-            "\n# {}: {}\n#[params.{}]\n",
-            r.doc.id, r.doc.title, r.doc.id
-        ));
+        s.push_str(&format!("\n# {}: {}\n", r.doc.id, r.doc.title));
+        if let Some(p) = &r.doc.opt_in {
+            s.push_str(&format!(
+                "# Off until `{p}` is set (`lenslint explain {}` has an example).\n",
+                r.doc.id
+            ));
+        }
+        s.push_str(&format!("#[params.{}]\n", r.doc.id));
         for (k, v) in &r.doc.params {
             s.push_str(&format!("#{k} = {}\n", toml_value(v)));
         }

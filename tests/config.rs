@@ -169,6 +169,65 @@ fn rule_parameters() {
     assert!(ids(&doc).contains("BR022"), "{err}");
 }
 
+/// TAG001 (required tags) is opt-in: with no configuration it is not run at all; naming the
+/// keys turns it on for CloudFormation and Terraform alike.
+#[test]
+fn tag_policy_is_opt_in() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "t.yaml", NOTEBOOK);
+    write(
+        dir.path(),
+        "tf/main.tf",
+        "resource \"awscc_sagemaker_model\" \"m\" {\n  \
+         execution_role_arn = \"arn:aws:iam::123456789012:role/m\"\n  \
+         tags = [{ key = \"team\", value = \"ml\" }]\n}\n",
+    );
+    let tag001 = |doc: &Value| -> Vec<String> {
+        doc["findings"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter(|f| f["rule_id"] == "TAG001")
+                    .map(|f| format!("{}:{}", f["file"].as_str().unwrap_or(""), f["line"]))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (_, doc, err) = scan(dir.path(), &["."]);
+    assert!(err.is_empty(), "{err}");
+    assert!(tag001(&doc).is_empty(), "{:?}", tag001(&doc));
+    assert!(!ids(&doc).is_empty(), "other rules still run");
+    // An empty list is no configuration either.
+    write(
+        dir.path(),
+        "lenslint.toml",
+        "[params.TAG001]\nrequired_tags = []\n",
+    );
+    let (_, doc, err) = scan(dir.path(), &["."]);
+    assert!(tag001(&doc).is_empty(), "{:?} {err}", tag001(&doc));
+    write(
+        dir.path(),
+        "lenslint.toml",
+        "[params.TAG001]\nrequired_tags = [\"team\", \"CostCenter\"]\n",
+    );
+    let (_, doc, err) = scan(dir.path(), &["."]);
+    assert_eq!(tag001(&doc), ["t.yaml:2", "tf/main.tf:3"], "{err}");
+    let messages: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "TAG001")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert!(
+        messages.iter().any(|m| m.contains("CostCenter")),
+        "{messages:?}"
+    );
+    // The team's file wins over nothing, `--isolated` goes back to the defaults.
+    let (_, doc, _) = scan(dir.path(), &["--isolated", "."]);
+    assert!(tag001(&doc).is_empty());
+}
+
 #[test]
 fn forbidding_inline_suppressions() {
     let dir = tempfile::tempdir().unwrap();
@@ -272,7 +331,7 @@ fn config_error(config: &str) -> (i32, String) {
 
 #[test]
 fn errors_name_the_line() {
-    let cases: [(&str, &str, &str); 8] = [
+    let cases: [(&str, &str, &str); 9] = [
         (
             "select = [\"SM\"]\nfail_on = \"high\"\n",
             ":2:1:",
@@ -296,6 +355,11 @@ fn errors_name_the_line() {
             "expected a list",
         ),
         ("[params.SM002]\nx = 1\n", ":2:1:", "it takes none"),
+        (
+            "[params.TAG001]\nrequired_tags = [\"owner\", 1]\n",
+            ":1:9:",
+            "tag keys (strings), got 1",
+        ),
         ("exclude = [\"a[\"]\n", ":1:12:", "bad glob"),
     ];
     for (config, at, what) in cases {
