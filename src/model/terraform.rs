@@ -15,13 +15,16 @@
 //! Evaluation lives in `terraform/eval.rs` (expressions), `terraform/body.rs` (blocks),
 //! `terraform/json.rs` (JSON syntax), `terraform/functions.rs` (built-in functions) and
 //! `terraform/refs.rs` (reference lists). A resource with `count` or `for_each` is one
-//! resource, at its block, addressed without an instance key.
+//! resource, at its block, addressed without an instance key; one whose `count` is known to
+//! be 0 or whose `for_each` is known to be empty, or that is in a module called that way, is
+//! not created and is left out (`terraform/instances.rs`).
 
 mod body;
 mod collections;
 mod decls;
 mod eval;
 mod functions;
+mod instances;
 mod items;
 mod json;
 pub mod modules;
@@ -34,6 +37,8 @@ mod traversal;
 mod value;
 
 #[cfg(test)]
+mod instance_tests;
+#[cfg(test)]
 mod module_tests;
 #[cfg(test)]
 mod tests;
@@ -45,7 +50,7 @@ use eval::{Cx, Evaluator};
 use hcl_edit::structure::{Block, Body};
 use items::{hcl_items, json_items, BlockBody, Item, ResourceItem};
 use modules::{Disk, Files, Parsed, Tree};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::PathBuf;
 
 /// Loads one Terraform root module and the modules it calls.
@@ -98,10 +103,18 @@ pub(crate) fn load_module_with(
     let texts: Vec<&str> = sources.iter().map(|f| f.text.as_str()).collect();
     let mut ev = Evaluator::new(&decls, texts.clone());
     let mut resources = Vec::new();
+    // Addresses of the blocks Terraform creates no instance of.
+    let mut absent: HashSet<String> = HashSet::new();
     for (module, inst) in instances.iter().enumerate() {
+        let module_absent = ev.module_presence(module).is_absent();
         for &file in &inst.files {
             for item in &items[file] {
                 if let Item::Resource(r) = item {
+                    let address = r.address();
+                    if module_absent || ev.block_presence(module, &address).is_absent() {
+                        absent.insert(format!("{}{address}", decls[module].prefix));
+                        continue;
+                    }
                     let cx = Cx::module(module, file, texts[file]);
                     resources.push(load_resource(&mut ev, &decls[module], cx, r));
                 }
@@ -109,6 +122,10 @@ pub(crate) fn load_module_with(
         }
     }
     errors.append(&mut ev.take_errors());
+    // A reference found in the source to a block that is not created relates to nothing.
+    for resource in &mut resources {
+        resource.refs.retain(|t| !absent.contains(&t.resource));
+    }
 
     let mut unit = Unit::new(Format::Terraform);
     unit.files = sources;
@@ -160,16 +177,11 @@ fn load_resource(
     cx: Cx<'_>,
     r: &ResourceItem<'_>,
 ) -> Resource {
-    let (id, rtype) = if r.data {
-        (
-            format!("{}data.{}.{}", decls.prefix, r.rtype, r.name),
-            format!("data.{}", r.rtype),
-        )
+    let id = format!("{}{}", decls.prefix, r.address());
+    let rtype = if r.data {
+        format!("data.{}", r.rtype)
     } else {
-        (
-            format!("{}{}.{}", decls.prefix, r.rtype, r.name),
-            r.rtype.to_string(),
-        )
+        r.rtype.to_string()
     };
     let (properties, mut refs) = match r.body {
         BlockBody::Hcl(block) => (

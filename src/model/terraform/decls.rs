@@ -7,7 +7,7 @@
 //! the name of the call, whose arguments give its variables their values. The first
 //! declaration of a name wins (files are read in path order).
 
-use super::items::{hcl_tfvars, json_tfvars, Expr, Item};
+use super::items::{hcl_tfvars, json_tfvars, Expr, Item, Repetition};
 use super::modules::{Instance, Parsed};
 use crate::tree::Span;
 use std::collections::{HashMap, HashSet};
@@ -36,6 +36,8 @@ pub(crate) struct CallDecl<'a> {
     pub args: HashMap<&'a str, Expr<'a>>,
     /// The child instance, or why it is not available (a remote module not downloaded).
     pub child: Result<usize, String>,
+    /// The call's `count` / `for_each`, evaluated in the caller.
+    pub repetition: Repetition<'a>,
 }
 
 /// Everything of a module instance that expressions can refer to.
@@ -50,6 +52,9 @@ pub(crate) struct Decls<'a> {
     /// Addresses of the resource and data blocks, without the prefix
     /// (`aws_s3_bucket.data`, `data.x.y`).
     pub resources: HashSet<String>,
+    /// `count` / `for_each` of each of those blocks, with its file (the first block of an
+    /// address wins).
+    pub repetitions: HashMap<String, (usize, Repetition<'a>)>,
     /// The calling instance and the name of the call (`None` for the root).
     pub parent: Option<(usize, String)>,
     /// Values from variable files: file index and expression (the last file wins).
@@ -76,6 +81,7 @@ impl<'a> Decls<'a> {
             outputs: HashMap::new(),
             calls: HashMap::new(),
             resources: HashSet::new(),
+            repetitions: HashMap::new(),
             parent: instance.parent.clone(),
             tfvars: HashMap::new(),
             cli_vars: if root {
@@ -128,11 +134,10 @@ impl<'a> Decls<'a> {
                 });
             }
             Item::Resource(r) => {
-                let address = if r.data {
-                    format!("data.{}.{}", r.rtype, r.name)
-                } else {
-                    format!("{}.{}", r.rtype, r.name)
-                };
+                let address = r.address();
+                self.repetitions
+                    .entry(address.clone())
+                    .or_insert((file, r.repetition));
                 self.resources.insert(address);
             }
             Item::Module(m) => {
@@ -145,6 +150,7 @@ impl<'a> Decls<'a> {
                     file,
                     args: m.args.iter().copied().collect(),
                     child,
+                    repetition: m.repetition,
                 });
             }
             Item::Output { name, value } => {

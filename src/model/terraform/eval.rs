@@ -11,6 +11,7 @@
 //! from, in the file named by the context.
 
 use super::decls::Decls;
+use super::instances::Presence;
 use super::items::Expr;
 use super::names::Slot;
 use super::value::{
@@ -99,6 +100,10 @@ pub(crate) struct Evaluator<'a> {
     pub(super) outputs: HashMap<(usize, String), Slot>,
     pub(super) local_stack: Vec<(usize, String)>,
     pub(super) cyclic: HashSet<(usize, String)>,
+    /// Presence of blocks by (module instance, address) and of module calls by (calling
+    /// instance, call name), memoized (`None` while being decided); see `instances.rs`.
+    pub(super) block_presences: HashMap<(usize, String), Option<Presence>>,
+    pub(super) call_presences: HashMap<(usize, String), Option<Presence>>,
     depth: usize,
     pub(super) steps: usize,
     depth_reported: bool,
@@ -117,6 +122,8 @@ impl<'a> Evaluator<'a> {
             outputs: HashMap::new(),
             local_stack: Vec::new(),
             cyclic: HashSet::new(),
+            block_presences: HashMap::new(),
+            call_presences: HashMap::new(),
             depth: 0,
             steps: 0,
             depth_reported: false,

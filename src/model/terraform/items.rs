@@ -28,6 +28,13 @@ pub(crate) enum BlockBody<'a> {
     Json(&'a Node),
 }
 
+/// The `count` and `for_each` meta-arguments of a block or module call (`None`: not set).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Repetition<'a> {
+    pub count: Option<Expr<'a>>,
+    pub for_each: Option<Expr<'a>>,
+}
+
 /// A `resource "T" "N"` or `data "T" "N"` block.
 pub(crate) struct ResourceItem<'a> {
     pub data: bool,
@@ -36,6 +43,18 @@ pub(crate) struct ResourceItem<'a> {
     /// Where a finding about a missing property points.
     pub header: Span,
     pub body: BlockBody<'a>,
+    pub repetition: Repetition<'a>,
+}
+
+impl ResourceItem<'_> {
+    /// Address within its module: `TYPE.NAME` or `data.TYPE.NAME`.
+    pub fn address(&self) -> String {
+        if self.data {
+            format!("data.{}.{}", self.rtype, self.name)
+        } else {
+            format!("{}.{}", self.rtype, self.name)
+        }
+    }
 }
 
 /// A `module "NAME" { source = "..." ... }` call.
@@ -45,6 +64,7 @@ pub(crate) struct ModuleItem<'a> {
     pub source: Option<(String, Span)>,
     /// The arguments that become the child's input variables.
     pub args: Vec<(&'a str, Expr<'a>)>,
+    pub repetition: Repetition<'a>,
 }
 
 pub(crate) enum Item<'a> {
@@ -111,6 +131,7 @@ pub(crate) fn hcl_items<'a>(body: &'a Body, src: &str) -> Vec<Item<'a>> {
                     name,
                     header: super::header_span(block),
                     body: BlockBody::Hcl(block),
+                    repetition: hcl_repetition(block),
                 }));
             }
             ("module", [name]) => {
@@ -127,7 +148,12 @@ pub(crate) fn hcl_items<'a>(body: &'a Body, src: &str) -> Vec<Item<'a>> {
                     .filter(|a| !MODULE_META.contains(&a.key.as_str()))
                     .map(|a| (a.key.as_str(), Expr::Hcl(&a.value)))
                     .collect();
-                items.push(Item::Module(ModuleItem { name, source, args }));
+                items.push(Item::Module(ModuleItem {
+                    name,
+                    source,
+                    args,
+                    repetition: hcl_repetition(block),
+                }));
             }
             ("output", [name]) => {
                 if let Some(a) = block.body.get_attribute("value") {
@@ -141,6 +167,29 @@ pub(crate) fn hcl_items<'a>(body: &'a Body, src: &str) -> Vec<Item<'a>> {
         }
     }
     items
+}
+
+/// `count` and `for_each` of a native-syntax block.
+fn hcl_repetition(block: &Block) -> Repetition<'_> {
+    let get = |name: &str| block.body.get_attribute(name).map(|a| Expr::Hcl(&a.value));
+    Repetition {
+        count: get("count"),
+        for_each: get("for_each"),
+    }
+}
+
+/// `count` and `for_each` of a block or module call in JSON syntax (the first of each, as
+/// `get` reads a map).
+fn json_repetition(body: &Node) -> Repetition<'_> {
+    let get = |name: &str| {
+        entries(body)
+            .find(|(k, _)| k.name == name)
+            .map(|(_, v)| Expr::Json(v))
+    };
+    Repetition {
+        count: get("count"),
+        for_each: get("for_each"),
+    }
 }
 
 /// The objects at one level of Terraform JSON syntax: an object, or an array of objects
@@ -194,6 +243,7 @@ pub(crate) fn json_items(root: &Node) -> Vec<Item<'_>> {
                             name: &name.name,
                             header: name.span,
                             body: BlockBody::Json(body),
+                            repetition: json_repetition(body),
                         }));
                     }
                 }
@@ -211,6 +261,7 @@ pub(crate) fn json_items(root: &Node) -> Vec<Item<'_>> {
                         name: &name.name,
                         source,
                         args,
+                        repetition: json_repetition(body),
                     }));
                 }
             }

@@ -28,7 +28,7 @@ impl Files for Mem {
 
 /// Loads the root `root/` (its files are those of `files` directly under it; the others are
 /// modules on the in-memory disk), with `tfvars` as its variable files.
-fn load_tree(files: &[(&str, &str)], tfvars: &[(&str, &str)]) -> Unit {
+pub(super) fn load_tree(files: &[(&str, &str)], tfvars: &[(&str, &str)]) -> Unit {
     let mem = Mem(files
         .iter()
         .map(|(p, t)| (PathBuf::from(p), t.to_string()))

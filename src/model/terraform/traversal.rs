@@ -5,7 +5,8 @@
 //! `terraform`, `count`, `each`, `module` (a called module's output, see `names.rs`), or a
 //! `resource`/`data` block of the module, which becomes a `Ref` to that block's full address
 //! and its first attribute (`Ref{module.ml.aws_s3_bucket.b, arn}` for `aws_s3_bucket.b[0].arn`
-//! inside `module "ml"`). The remaining attribute, index and splat operators are then
+//! inside `module "ml"`), or the empty list or map a block or module call without instances
+//! is (see `instances.rs`). The remaining attribute, index and splat operators are then
 //! applied to known values; on an unknown they keep it unknown, and a missing key is an error
 //! unknown (which `try` falls back from).
 
@@ -77,7 +78,7 @@ impl Evaluator<'_> {
 
     #[inline(never)]
     fn data_root(
-        &self,
+        &mut self,
         rtype: &str,
         ops: &[&TraversalOperator],
         cx: Cx<'_>,
@@ -85,7 +86,7 @@ impl Evaluator<'_> {
     ) -> Option<Root> {
         let name = attr_name(ops.get(1).copied())?;
         let address = format!("data.{rtype}.{name}");
-        Some(self.resource_ref(address, &ops[2..], cx, span, || {
+        Some(self.resource_ref(address, ops, 2, cx, span, || {
             unknown_root("data", ops, 3, span)
         }))
     }
@@ -93,7 +94,7 @@ impl Evaluator<'_> {
     /// `TYPE.NAME...` when a resource block of the module has that address.
     #[inline(never)]
     fn resource_root(
-        &self,
+        &mut self,
         root: &str,
         name: &str,
         ops: &[&TraversalOperator],
@@ -104,23 +105,30 @@ impl Evaluator<'_> {
         if !self.decls(cx.module).resources.contains(&address) {
             return None;
         }
-        Some(self.resource_ref(address, &ops[1..], cx, span, || {
+        Some(self.resource_ref(address, ops, 1, cx, span, || {
             unknown_root(root, ops, 2, span)
         }))
     }
 
+    /// The block `address`, named by the first `used` operators of `ops`: a `Ref` to it, or
+    /// the empty list or map it is when its `count`/`for_each` leaves it without instances.
     fn resource_ref(
-        &self,
+        &mut self,
         address: String,
-        rest: &[&TraversalOperator],
+        ops: &[&TraversalOperator],
+        used: usize,
         cx: Cx<'_>,
         span: Span,
         otherwise: impl FnOnce() -> Root,
     ) -> Root {
-        let decls = self.decls(cx.module);
-        if cx.constant || !decls.resources.contains(&address) {
+        if cx.constant || !self.decls(cx.module).resources.contains(&address) {
             return otherwise();
         }
+        if let Some(empty) = self.block_presence(cx.module, &address).empty_value(span) {
+            return Root::Value(empty, used);
+        }
+        let rest = ops.get(used..).unwrap_or_default();
+        let decls = self.decls(cx.module);
         let target = RefTarget {
             resource: format!("{}{address}", decls.prefix),
             attr: first_attr(rest),
@@ -129,8 +137,8 @@ impl Evaluator<'_> {
     }
 
     /// `module.CALL<ops>` (`ops[0]` is CALL): the child's output named by the next attribute
-    /// (after an optional instance index), or why the module is not available. `None` when
-    /// the module declares no such call.
+    /// (after an optional instance index), the empty list or map a call without instances
+    /// is, or why the module is not available. `None` when the module declares no such call.
     fn module_output(
         &mut self,
         call: &str,
@@ -140,6 +148,13 @@ impl Evaluator<'_> {
     ) -> Option<Root> {
         if cx.constant {
             return None;
+        }
+        if !self.decls(cx.module).calls.contains_key(call) {
+            return None;
+        }
+        // A call without instances is an empty list or map.
+        if let Some(empty) = self.call_presence(cx.module, call).empty_value(span) {
+            return Some(Root::Value(empty, 1));
         }
         let decl = self.decls(cx.module).calls.get(call)?;
         let child = match &decl.child {
