@@ -57,13 +57,13 @@ fn folder_of(path: &Path) -> PathBuf {
 
 /// The baseline entry of a finding, for a baseline file in `dir`.
 pub fn entry(f: &Finding, dir: &Path) -> Entry {
-    let file = relative_to(Path::new(&f.file), dir);
+    let file = relative_to(Path::new(&*f.file), dir);
     Entry {
-        fingerprint: fingerprint(&f.rule_id, &file, &f.resource, &f.path),
+        fingerprint: fingerprint(f.rule_id(), &file, f.resource(), &f.path),
         file,
-        rule_id: f.rule_id.clone(),
-        resource: f.resource.clone(),
-        path: f.path.clone(),
+        rule_id: f.rule_id().to_string(),
+        resource: f.resource().to_string(),
+        path: f.path.to_string(),
     }
 }
 

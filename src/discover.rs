@@ -81,6 +81,38 @@ fn tidy(p: &Path) -> PathBuf {
         .unwrap_or_else(|_| p.to_path_buf())
 }
 
+/// The files under `root` the scan may read (sorted), and the walk's errors (sorted): the
+/// walk runs on all threads (a monorepo has thousands of folders, each checked for ignore
+/// files), and sorting afterwards keeps the order deterministic.
+fn walk(root: &Path) -> (Vec<PathBuf>, Vec<String>) {
+    let found = std::sync::Mutex::new((Vec::new(), Vec::new()));
+    ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .require_git(false)
+        .follow_links(false)
+        .build_parallel()
+        .run(|| {
+            let found = &found;
+            Box::new(move |entry| {
+                let item = match entry {
+                    Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => Ok(tidy(e.path())),
+                    Ok(_) => return ignore::WalkState::Continue,
+                    Err(e) => Err(format!("cannot walk: {e}")),
+                };
+                let mut guard = found.lock().unwrap_or_else(|p| p.into_inner());
+                match item {
+                    Ok(p) => guard.0.push(p),
+                    Err(m) => guard.1.push(m),
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    let (mut files, mut errors) = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    files.sort();
+    errors.sort();
+    (files, errors)
+}
+
 pub fn discover(paths: &[PathBuf]) -> Discovery {
     let mut out = Discovery::default();
     let mut modules: BTreeMap<PathBuf, (Vec<PathBuf>, Vec<PathBuf>)> = BTreeMap::new();
@@ -112,31 +144,18 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             }
             continue;
         }
-        let walker = ignore::WalkBuilder::new(root)
-            .hidden(true)
-            .require_git(false)
-            .follow_links(false)
-            .sort_by_file_path(|a, b| a.cmp(b))
-            .build();
-        for entry in walker {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    out.errors.push(ScanError {
-                        file: root.display().to_string(),
-                        line: 1,
-                        column: 1,
-                        message: format!("cannot walk: {e}"),
-                        file_index: None,
-                        span: Default::default(),
-                    });
-                    continue;
-                }
-            };
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                continue;
-            }
-            let p = tidy(entry.path());
+        let (files, errors) = walk(root);
+        for message in errors {
+            out.errors.push(ScanError {
+                file: root.display().to_string(),
+                line: 1,
+                column: 1,
+                message,
+                file_index: None,
+                span: Default::default(),
+            });
+        }
+        for p in files {
             assemblies.visit(&p);
             let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
             if is_tf(&p) {

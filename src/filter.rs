@@ -202,10 +202,10 @@ pub fn unit_stage(
     }
     if !policy.severity.is_empty() {
         for f in &mut out.kept {
-            f.severity = policy.severity_of(&f.rule_id, f.severity);
+            f.severity = policy.severity_of(f.rule_id(), f.severity);
         }
         for s in &mut out.suppressed {
-            s.finding.severity = policy.severity_of(&s.finding.rule_id, s.finding.severity);
+            s.finding.severity = policy.severity_of(s.finding.rule_id(), s.finding.severity);
         }
     }
     out
@@ -213,17 +213,7 @@ pub fn unit_stage(
 
 /// The order suppressed findings are listed in: as findings are (file, line, column, rule).
 pub fn sort_suppressed(list: &mut [suppress::Suppressed]) {
-    list.sort_by(|a, b| {
-        let (a, b) = (&a.finding, &b.finding);
-        (&a.file, a.line, a.column, &a.rule_id, &a.resource, &a.path).cmp(&(
-            &b.file,
-            b.line,
-            b.column,
-            &b.rule_id,
-            &b.resource,
-            &b.path,
-        ))
-    });
+    list.sort_by(|a, b| a.finding.order_key().cmp(&b.finding.order_key()));
 }
 
 #[cfg(test)]

@@ -4,13 +4,16 @@
 
 use crate::discover::{discover, Job};
 use crate::engine::{evaluate_unit, RawEvaluation, RawUnknown, Verdict};
-use crate::finding::{fingerprint, Finding, LensRef, RelatedLocation, ScanError};
-use crate::model::{cfn, terraform, SourceFile, Unit};
+use crate::finding::{
+    fingerprint, Finding, LensRef, RelatedLocation, ResourceInfo, RuleInfo, ScanError,
+};
+use crate::model::{cfn, terraform, Format, SourceFile, Unit};
 use crate::parse::{parse_json, parse_yaml, Parsed};
 use crate::rules::RuleSet;
 use crate::tree::{ParseError, Span};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Files larger than this are reported and skipped (CloudFormation's own limit is 1 MB).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -24,6 +27,12 @@ pub struct Options {
     pub var_files: Vec<PathBuf>,
     /// Suppressions, severity overrides and excludes (see [`crate::filter`]).
     pub policy: crate::filter::Policy,
+    /// Keep no per-(rule, resource) evaluation records (only junit and the lens scorecard
+    /// read them; a JSON or SARIF scan of 100,000 files does not pay for them).
+    pub without_evaluations: bool,
+    /// Keep no file text and no file table after evaluation (only the human report shows
+    /// snippets).
+    pub without_text: bool,
 }
 
 /// A decision a rule could not make because a value is not known.
@@ -240,14 +249,20 @@ fn load_module(
     )
 }
 
-fn run_job(job: &Job, rules: &RuleSet, opts: &Options, tf_dirs: &[PathBuf]) -> Vec<JobOut> {
+fn run_job(
+    job: &Job,
+    rules: &RuleSet,
+    shared: &[RuleShared],
+    opts: &Options,
+    tf_dirs: &[PathBuf],
+) -> Vec<JobOut> {
     let loaded = match job {
         Job::Document { path, explicit } => load_document(path, *explicit, tf_dirs),
         Job::Module { tf, tfvars, .. } => vec![load_module(tf, tfvars, opts)],
     };
     loaded
         .into_iter()
-        .map(|(unit, errors)| run_unit(job, unit, errors, rules, opts))
+        .map(|(unit, errors)| run_unit(job, unit, errors, rules, shared, opts))
         .collect()
 }
 
@@ -257,6 +272,7 @@ fn run_unit(
     unit: Option<Unit>,
     mut errors: Vec<ScanError>,
     rules: &RuleSet,
+    shared: &[RuleShared],
     opts: &Options,
 ) -> JobOut {
     let Some(mut unit) = unit else {
@@ -274,23 +290,46 @@ fn run_unit(
     }
     let (raw, raw_unknowns, raw_evals) = evaluate_unit(&unit, rules);
     let keys: Vec<(usize, usize)> = raw.iter().map(|r| (r.rule, r.resource)).collect();
+    let mut names = UnitNames::new(&unit);
     let findings: Vec<Finding> = raw
         .into_iter()
-        .map(|r| to_finding(&unit, rules, r))
+        .map(|r| to_finding(&unit, rules, shared, &mut names, r))
         .collect();
-    let evaluations = raw_evals
-        .into_iter()
-        .map(|e| to_evaluation(&unit, rules, e, &keys, &findings))
-        .collect();
+    let evaluations = if opts.without_evaluations {
+        Vec::new()
+    } else {
+        raw_evals
+            .into_iter()
+            .map(|e| to_evaluation(&unit, rules, e, &keys, &findings))
+            .collect()
+    };
     let unknowns = raw_unknowns
         .into_iter()
         .map(|u| to_unknown(&unit, rules, u))
         .collect();
     let filtered = crate::filter::unit_stage(&unit, rules, &opts.policy, job, findings);
+    // Keep the text only of files something is reported in, and only for snippets: the
+    // jobs' results are all held until they are merged.
+    for (i, f) in unit.files.iter_mut().enumerate() {
+        let reported = !opts.without_text
+            && (filtered
+                .kept
+                .iter()
+                .any(|f| f.file_index == i || f.related.iter().any(|r| r.file_index == i))
+                || errors.iter().any(|e| e.file_index == Some(i)));
+        if !reported {
+            f.text = String::new();
+        }
+    }
     JobOut {
         scanned: unit.files.len(),
         resources: unit.resources.len(),
-        files: unit.files,
+        // Only snippets (the human report) read the file table.
+        files: if opts.without_text {
+            Vec::new()
+        } else {
+            unit.files
+        },
         findings: filtered.kept,
         errors,
         unknowns,
@@ -344,29 +383,97 @@ fn to_unknown(unit: &Unit, rules: &RuleSet, u: RawUnknown) -> Unknown {
     }
 }
 
-fn to_finding(unit: &Unit, rules: &RuleSet, r: crate::engine::RawFinding) -> Finding {
+/// What the findings of one rule share, per format (built once per scan).
+pub struct RuleShared {
+    cloudformation: Arc<RuleInfo>,
+    terraform: Arc<RuleInfo>,
+}
+
+impl RuleShared {
+    pub fn of(rule: &crate::rules::Rule) -> RuleShared {
+        let info = |format| {
+            Arc::new(RuleInfo {
+                id: rule.doc.id.clone(),
+                title: rule.doc.title.clone(),
+                lenses: rule
+                    .lenses()
+                    .map(|(lens, practice, pillar)| LensRef {
+                        lens: lens.into(),
+                        practice: practice.into(),
+                        pillar: pillar.into(),
+                    })
+                    .collect(),
+                template: rule
+                    .target(format)
+                    .and_then(|t| t.message.as_deref())
+                    .unwrap_or(&rule.doc.message)
+                    .to_string(),
+            })
+        };
+        RuleShared {
+            cloudformation: info(Format::CloudFormation),
+            terraform: info(Format::Terraform),
+        }
+    }
+
+    /// The rule as findings in `format` show it.
+    pub fn info(&self, format: Format) -> Arc<RuleInfo> {
+        match format {
+            Format::CloudFormation => self.cloudformation.clone(),
+            Format::Terraform | Format::TerraformPlan => self.terraform.clone(),
+        }
+    }
+}
+
+/// A unit's names as findings share them, made on first use: each file's shown path, and
+/// each resource's id, type and CDK path.
+struct UnitNames {
+    files: Vec<Option<Arc<str>>>,
+    resources: Vec<Option<Arc<ResourceInfo>>>,
+}
+
+impl UnitNames {
+    fn new(unit: &Unit) -> UnitNames {
+        UnitNames {
+            files: vec![None; unit.files.len()],
+            resources: vec![None; unit.resources.len()],
+        }
+    }
+
+    fn file(&mut self, unit: &Unit, i: usize) -> Arc<str> {
+        self.files[i]
+            .get_or_insert_with(|| unit.files[i].display_path().into())
+            .clone()
+    }
+
+    fn resource(&mut self, unit: &Unit, i: usize) -> Arc<ResourceInfo> {
+        self.resources[i]
+            .get_or_insert_with(|| {
+                let r = &unit.resources[i];
+                Arc::new(ResourceInfo {
+                    id: r.id.clone(),
+                    rtype: r.rtype.clone(),
+                    cdk_path: r.cdk_path.clone(),
+                })
+            })
+            .clone()
+    }
+}
+
+fn to_finding(
+    unit: &Unit,
+    rules: &RuleSet,
+    shared: &[RuleShared],
+    names: &mut UnitNames,
+    r: crate::engine::RawFinding,
+) -> Finding {
     let rule = &rules.rules[r.rule];
-    let res = &unit.resources[r.resource];
     let v = r.violation;
     let file = &unit.files[v.file];
-    let path = file.display_path();
+    let path = names.file(unit, v.file);
+    let res = names.resource(unit, r.resource);
     let start = file.line_col(v.span.start);
     let end = file.line_col(v.span.end);
-    let message = rule
-        .target(unit.format)
-        .and_then(|t| t.message.as_deref())
-        .unwrap_or(&rule.doc.message)
-        .replace("{resource}", &res.id);
-    let message = if v.detail.is_empty() {
-        message
-    } else {
-        format!("{message}: {}", v.detail)
-    };
-    let detail = if v.detail.is_empty() {
-        message.clone()
-    } else {
-        v.detail.clone()
-    };
     let related = v
         .related
         .iter()
@@ -384,38 +491,60 @@ fn to_finding(unit: &Unit, rules: &RuleSet, r: crate::engine::RawFinding) -> Fin
         })
         .collect();
     Finding {
-        rule_id: rule.doc.id.clone(),
+        rule: shared[r.rule].info(unit.format),
         severity: rule.doc.severity,
-        title: rule.doc.title.clone(),
-        message,
         fingerprint: fingerprint(&rule.doc.id, &path, &res.id, &v.path),
         file: path,
         line: start.line,
         column: start.column,
         end_line: end.line,
         end_column: end.column,
-        resource: res.id.clone(),
-        resource_type: res.rtype.clone(),
-        cdk_path: res.cdk_path.clone(),
-        lenses: rule
-            .lenses()
-            .map(|(lens, practice, pillar)| LensRef {
-                lens: lens.into(),
-                practice: practice.into(),
-                pillar: pillar.into(),
-            })
-            .collect(),
+        res,
         file_index: v.file,
         span: v.span,
-        detail,
-        path: v.path,
+        detail: v.detail.into_boxed_str(),
+        path: v.path.into_boxed_str(),
         related,
+    }
+}
+
+/// `LENSLINT_TIMING=1`: how long each phase of a scan took, on standard error (for
+/// profiling; the benchmarks in `benches/` are the measurements).
+pub struct Timing(Option<std::cell::Cell<std::time::Instant>>);
+
+impl Timing {
+    pub fn start() -> Timing {
+        Timing(
+            std::env::var_os("LENSLINT_TIMING")
+                .is_some()
+                .then(|| std::cell::Cell::new(std::time::Instant::now())),
+        )
+    }
+
+    pub fn mark(&self, phase: &str) {
+        if let Some(t) = &self.0 {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "lenslint: timing: {phase}: {:.1} ms",
+                (now - t.get()).as_secs_f64() * 1000.0
+            );
+            t.set(now);
+        }
     }
 }
 
 /// Scans `opts.paths` with `rules`.
 pub fn scan(opts: &Options, rules: &RuleSet) -> ScanResult {
     scan_with_progress(opts, rules, &|_, _| {})
+}
+
+/// The size of the files a job reads (how long it will take, roughly).
+fn job_bytes(job: &Job) -> u64 {
+    let size = |p: &PathBuf| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    match job {
+        Job::Document { path, .. } => size(path),
+        Job::Module { tf, .. } => tf.iter().map(size).sum(),
+    }
 }
 
 /// Files a job reads (what progress counts).
@@ -432,8 +561,10 @@ pub fn scan_with_progress(
     rules: &RuleSet,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> ScanResult {
+    let timing = Timing::start();
     let mut discovery = discover(&opts.paths);
     crate::filter::select_jobs(&mut discovery.jobs, &opts.policy);
+    timing.mark("discover");
     let total: usize = discovery.jobs.iter().map(job_files).sum();
     let done = std::sync::atomic::AtomicUsize::new(0);
     progress(0, total);
@@ -446,41 +577,52 @@ pub fn scan_with_progress(
         })
         .chain(discovery.tf_modules.iter().cloned())
         .collect();
-    let outs: Vec<Vec<JobOut>> = discovery
-        .jobs
-        .par_iter()
-        .map(|j| {
-            let out = run_job(j, rules, opts, &tf_dirs);
-            let n = job_files(j);
-            let d = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
-            progress(d, total);
-            out
-        })
-        .collect();
+    let shared: Vec<RuleShared> = rules.rules.iter().map(RuleShared::of).collect();
+    let run = |j: &Job| {
+        let out = run_job(j, rules, &shared, opts, &tf_dirs);
+        let n = job_files(j);
+        let d = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+        progress(d, total);
+        out
+    };
+    // One job (pre-commit's one template): starting rayon's threads would cost more than
+    // the job.
+    let outs: Vec<Vec<JobOut>> = if discovery.jobs.len() < 2 {
+        discovery.jobs.iter().map(run).collect()
+    } else {
+        // Largest first, so that a big Terraform module or template is not what one thread
+        // is still on when the other has finished; results go back in job order.
+        let jobs = &discovery.jobs;
+        let mut order: Vec<(u64, usize)> = jobs
+            .par_iter()
+            .enumerate()
+            .map(|(i, j)| (job_bytes(j), i))
+            .collect();
+        order.sort_unstable_by(|a, b| b.cmp(a));
+        let mut outs: Vec<(usize, Vec<JobOut>)> = order
+            .par_iter()
+            .with_max_len(1)
+            .map(|&(_, i)| (i, run(&jobs[i])))
+            .collect();
+        outs.sort_unstable_by_key(|(i, _)| *i);
+        outs.into_iter().map(|(_, o)| o).collect()
+    };
+    timing.mark("read, parse, evaluate (parallel)");
+    drop(discovery.jobs);
     let mut result = ScanResult {
         errors: discovery.errors,
         notes: discovery.notes,
         ..Default::default()
     };
+    // Exact sizes up front: a large scan's findings are most of its memory.
+    let count = |f: fn(&JobOut) -> usize| outs.iter().flatten().map(f).sum::<usize>();
+    result.files.reserve_exact(count(|o| o.files.len()));
+    result.findings.reserve_exact(count(|o| o.findings.len()));
     for out in outs.into_iter().flatten() {
         let base = result.files.len();
         result.files_scanned += out.scanned;
         result.resources += out.resources;
-        // Keep the text only of files something is reported in.
-        let keep: Vec<bool> = (0..out.files.len())
-            .map(|i| {
-                out.findings
-                    .iter()
-                    .any(|f| f.file_index == i || f.related.iter().any(|r| r.file_index == i))
-                    || out.errors.iter().any(|e| e.file_index == Some(i))
-            })
-            .collect();
-        for (i, mut f) in out.files.into_iter().enumerate() {
-            if !keep[i] {
-                f.text = String::new();
-            }
-            result.files.push(f);
-        }
+        result.files.extend(out.files);
         result
             .findings
             .extend(out.findings.into_iter().map(|mut f| {
@@ -505,21 +647,15 @@ pub fn scan_with_progress(
             }));
     }
     crate::filter::sort_suppressed(&mut result.suppressed);
-    result.findings.sort_by(|a, b| {
-        (&a.file, a.line, a.column, &a.rule_id, &a.resource, &a.path).cmp(&(
-            &b.file,
-            b.line,
-            b.column,
-            &b.rule_id,
-            &b.resource,
-            &b.path,
-        ))
-    });
+    // Unstable (no buffer the size of the findings): equal keys are duplicates, merged below,
+    // and the order before sorting is the jobs' order, so the result is still deterministic.
+    result
+        .findings
+        .sort_unstable_by(|a, b| a.order_key().cmp(&b.order_key()));
     // A plan and its `.tf` module can report the same place (so can count/for_each instances).
-    result.findings.dedup_by(|a, b| {
-        (&a.file, a.line, a.column, &a.rule_id, &a.resource, &a.path)
-            == (&b.file, b.line, b.column, &b.rule_id, &b.resource, &b.path)
-    });
+    result
+        .findings
+        .dedup_by(|a, b| a.order_key() == b.order_key());
     merge_module_instances(&mut result);
     result.errors.sort();
     result.errors.dedup();
@@ -550,6 +686,7 @@ pub fn scan_with_progress(
         kept.fingerprints.dedup();
         true
     });
+    timing.mark("merge and sort");
     result
 }
 
@@ -559,41 +696,53 @@ pub fn scan_with_progress(
 /// others then name the finding that is kept.
 fn merge_module_instances(result: &mut ScanResult) {
     use std::collections::HashMap;
-    type Place = (String, u32, u32, String, String);
-    // Same place and property path: fingerprint and resource of the first finding.
-    let mut by_path: HashMap<Place, (String, String)> = HashMap::new();
-    // Same place, resource and message: fingerprint of the first finding.
-    let mut by_text: HashMap<(Place, String), String> = HashMap::new();
-    let mut alias: HashMap<String, String> = HashMap::new();
-    result.findings.retain(|f| {
-        let place = |last: &str| {
-            (
-                f.file.clone(),
-                f.line,
-                f.column,
-                f.rule_id.clone(),
-                last.to_string(),
-            )
-        };
-        let path_key = place(&f.path);
-        let text_key = (place(&f.message), f.resource.clone());
-        let first = match by_path.get(&path_key) {
-            Some((fp, resource)) if *resource != f.resource => Some(fp.clone()),
-            _ => by_text.get(&text_key).cloned(),
-        };
-        if let Some(first) = first {
-            alias.insert(f.fingerprint.clone(), first);
-            return false;
+    // The findings are sorted by place (file, line, column, rule): duplicates are neighbours,
+    // so each run of one place is compared within itself, with no copies of the keys.
+    let findings = &result.findings;
+    let same_place = |a: &Finding, b: &Finding| {
+        (&a.file, a.line, a.column, &a.rule_id()) == (&b.file, b.line, b.column, &b.rule_id())
+    };
+    let mut keep = vec![true; findings.len()];
+    let mut alias: HashMap<&str, &str> = HashMap::new();
+    let mut start = 0;
+    while start < findings.len() {
+        let mut end = start + 1;
+        while end < findings.len() && same_place(&findings[start], &findings[end]) {
+            end += 1;
         }
-        by_path
-            .entry(path_key)
-            .or_insert_with(|| (f.fingerprint.clone(), f.resource.clone()));
-        by_text.insert(text_key, f.fingerprint.clone());
-        true
-    });
+        for i in start + 1..end {
+            let f = &findings[i];
+            let kept = (start..i).filter(|&j| keep[j]).map(|j| &findings[j]);
+            // Same property path under another address: the first such finding.
+            let by_path = kept
+                .clone()
+                .find(|g| g.path == f.path)
+                .filter(|g| g.resource() != f.resource());
+            // Same resource and message (same rule and place: the same template): the latest
+            // such finding.
+            let first = by_path.or_else(|| {
+                kept.rev()
+                    .find(|g| g.resource() == f.resource() && g.detail == f.detail)
+            });
+            if let Some(first) = first {
+                alias.insert(&f.fingerprint, &first.fingerprint);
+                keep[i] = false;
+            }
+        }
+        start = end;
+    }
     if alias.is_empty() {
         return;
     }
+    let alias: HashMap<String, String> = alias
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    let mut index = 0;
+    result.findings.retain(|_| {
+        index += 1;
+        keep[index - 1]
+    });
     for e in &mut result.evaluations {
         for fp in &mut e.fingerprints {
             if let Some(first) = alias.get(fp.as_str()) {

@@ -11,12 +11,13 @@
 //! [`apply`] splits a unit's findings into kept and suppressed ones and adds the meta findings
 //! LL001 (no reason), LL002 (unknown rule) and LL003 (suppresses nothing).
 
-use crate::finding::{fingerprint, Finding, LensRef};
+use crate::finding::{fingerprint, Finding};
 use crate::model::{Format, SourceFile, Unit};
 use crate::rules::RuleSet;
 use crate::tree::{Kind, Node, Span};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// The marker that starts a suppression comment.
 pub const MARKER: &str = "lenslint:ignore";
@@ -381,7 +382,7 @@ pub fn collect(unit: &Unit) -> Vec<Suppression> {
 
 fn covers(s: &Suppression, f: &Finding) -> bool {
     match &s.scope {
-        Scope::Resources(ids) => ids.contains(&f.resource),
+        Scope::Resources(ids) => ids.iter().any(|id| **id == *f.resource()),
         Scope::Line(line) => f.file_index == s.file && f.line == *line,
     }
 }
@@ -405,31 +406,26 @@ fn meta_finding(
     let resource = res.map(|r| r.id.clone()).unwrap_or_default();
     let fp_path = format!("lenslint:ignore {key}");
     Some(Finding {
-        rule_id: rule_id.to_string(),
+        rule: Arc::new(crate::finding::RuleInfo {
+            template: message,
+            ..Arc::unwrap_or_clone(crate::scan::RuleShared::of(rule).info(unit.format))
+        }),
         severity: rule.doc.severity,
-        title: rule.doc.title.clone(),
-        message: message.clone(),
         fingerprint: fingerprint(rule_id, &path, &resource, &fp_path),
-        file: path,
+        file: path.into(),
         line: start.line,
         column: start.column,
         end_line: end.line,
         end_column: end.column,
-        resource,
-        resource_type: res.map(|r| r.rtype.clone()).unwrap_or_default(),
-        cdk_path: res.and_then(|r| r.cdk_path.clone()),
-        lenses: rule
-            .lenses()
-            .map(|(lens, practice, pillar)| LensRef {
-                lens: lens.into(),
-                practice: practice.into(),
-                pillar: pillar.into(),
-            })
-            .collect(),
+        res: Arc::new(crate::finding::ResourceInfo {
+            id: resource,
+            rtype: res.map(|r| r.rtype.clone()).unwrap_or_default(),
+            cdk_path: res.and_then(|r| r.cdk_path.clone()),
+        }),
         file_index: s.file,
         span,
-        detail: message,
-        path: fp_path,
+        detail: Box::default(),
+        path: fp_path.into(),
         related: Vec::new(),
     })
 }
@@ -486,7 +482,7 @@ pub fn apply(
                 && sups[i]
                     .selectors
                     .iter()
-                    .any(|sel| f.rule_id.starts_with(&sel.text))
+                    .any(|sel| f.rule_id().starts_with(&sel.text))
         });
         let Some(i) = hit else {
             out.kept.push(f);
@@ -494,7 +490,7 @@ pub fn apply(
         };
         let s = &sups[i];
         for (j, sel) in s.selectors.iter().enumerate() {
-            if f.rule_id.starts_with(&sel.text) {
+            if f.rule_id().starts_with(&sel.text) {
                 used[i][j] = true;
             }
         }
@@ -588,8 +584,8 @@ pub fn apply(
     // Resources expanded from one definition (`Fn::ForEach`) share its Metadata: say it once.
     let mut seen = BTreeSet::new();
     out.kept.retain(|f| {
-        !f.rule_id.starts_with("LL")
-            || seen.insert((f.rule_id.clone(), f.file_index, f.span, f.message.clone()))
+        !f.rule_id().starts_with("LL")
+            || seen.insert((f.rule_id().to_string(), f.file_index, f.span, f.message()))
     });
     out
 }

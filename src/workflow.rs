@@ -42,6 +42,10 @@ pub struct Request {
     pub min_severity: Option<Severity>,
     /// `--skip-non-templates` (implied by `--diff-base`).
     pub skip_non_templates: bool,
+    /// No report asks for per-(rule, resource) evaluations (see [`Options`]).
+    pub without_evaluations: bool,
+    /// No report shows source snippets (see [`Options`]).
+    pub without_text: bool,
 }
 
 /// What a run produced.
@@ -114,6 +118,8 @@ pub fn run(req: &Request, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Ou
                 vars: req.vars.clone(),
                 var_files: req.var_files.clone(),
                 policy,
+                without_evaluations: req.without_evaluations,
+                without_text: req.without_text,
             };
             scan_with_progress(&opts, &rules, progress)
         };
@@ -218,17 +224,8 @@ fn merge(results: Vec<ScanResult>) -> ScanResult {
     }
     out.notes.sort();
     out.notes.dedup();
-    let key = |f: &crate::finding::Finding| {
-        (
-            f.file.clone(),
-            f.line,
-            f.column,
-            f.rule_id.clone(),
-            f.resource.clone(),
-            f.path.clone(),
-        )
-    };
-    out.findings.sort_by_key(key);
+    let key = crate::finding::Finding::order_key;
+    out.findings.sort_by(|a, b| key(a).cmp(&key(b)));
     out.findings.dedup_by(|a, b| key(a) == key(b));
     crate::filter::sort_suppressed(&mut out.suppressed);
     out.suppressed

@@ -76,19 +76,19 @@ fn render(format: OutputFormat) -> String {
 fn fixture_set_has_every_kind_of_input() {
     let rules = test_rules();
     let result = fixture_scan(&rules);
-    let files: Vec<&str> = result.findings.iter().map(|f| f.file.as_str()).collect();
+    let files: Vec<&str> = result.findings.iter().map(|f| &*f.file).collect();
     assert!(files.contains(&"fixtures/report/cdk.out/MlStack.template.json"));
     assert!(files.contains(&"fixtures/report/cloudformation/inference.yaml"));
     assert!(files.contains(&"fixtures/report/terraform/ml/main.tf"));
     assert!(result
         .findings
         .iter()
-        .any(|f| f.cdk_path.as_deref() == Some("MlStack/Research/Notebook")));
+        .any(|f| f.cdk_path() == Some("MlStack/Research/Notebook")));
     // TST002 follows the endpoint config's key reference: a related location at the key.
     assert!(result
         .findings
         .iter()
-        .any(|f| f.rule_id == "TST002" && f.related.iter().any(|r| r.file.ends_with("kms.tf"))));
+        .any(|f| f.rule_id() == "TST002" && f.related.iter().any(|r| r.file.ends_with("kms.tf"))));
     assert_eq!(result.errors.len(), 1, "{:?}", result.errors);
     // Every outcome is represented: pass, fail and unknown (a parameter without a default).
     use lenslint::engine::Verdict;
@@ -109,7 +109,7 @@ fn fixture_set_has_every_kind_of_input() {
             assert!(result
                 .findings
                 .iter()
-                .any(|f| &f.fingerprint == fp && f.rule_id == e.rule_id));
+                .any(|f| &f.fingerprint == fp && f.rule_id() == e.rule_id));
         }
     }
 }

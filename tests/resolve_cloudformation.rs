@@ -26,11 +26,11 @@ fn every_way_of_deciding_a_value_is_resolved() {
     );
     assert!(result.errors.is_empty(), "{:?}", result.errors);
     let mut actual: BTreeMap<String, BTreeSet<(u32, String)>> = BTreeMap::new();
-    for f in result.findings.iter().filter(|f| f.rule_id == "SM002") {
+    for f in result.findings.iter().filter(|f| f.rule_id() == "SM002") {
         actual
-            .entry(f.file.clone())
+            .entry(f.file.to_string())
             .or_default()
-            .insert((f.line, f.rule_id.clone()));
+            .insert((f.line, f.rule_id().to_string()));
     }
     for (file, want) in &expected {
         let have = actual.get(file).cloned().unwrap_or_default();
@@ -40,13 +40,13 @@ fn every_way_of_deciding_a_value_is_resolved() {
     let named = result
         .findings
         .iter()
-        .find(|f| f.rule_id == "SM002" && f.resource == "EveryBranchFails")
+        .find(|f| f.rule_id() == "SM002" && f.resource() == "EveryBranchFails")
         .expect("EveryBranchFails is reported");
     assert!(
         named
-            .message
+            .message()
             .contains("whichever way condition InHomeRegion goes"),
         "{}",
-        named.message
+        named.message()
     );
 }

@@ -5,7 +5,8 @@
 //! values the configuration does not decide stay silent. Variable files Terraform does not
 //! load on its own (a `*.tfvars` that is not `terraform.tfvars` or `*.auto.tfvars`) are given
 //! as `--var-file`. Also checks the addresses of module resources, that a module directory
-//! is scanned only through its caller, and the `--var-file` flag of the real binary.
+//! is scanned only through its caller, that blocks and module calls `count`/`for_each` leave
+//! without instances are not judged, and the `--var-file` flag of the real binary.
 
 mod common;
 
@@ -74,7 +75,7 @@ fn findings_in(result: &ScanResult, suffix: &str) -> Vec<(String, String)> {
         .findings
         .iter()
         .filter(|f| f.file.ends_with(suffix))
-        .map(|f| (f.rule_id.clone(), f.resource.clone()))
+        .map(|f| (f.rule_id().to_string(), f.resource().to_string()))
         .collect()
 }
 
@@ -102,10 +103,10 @@ fn every_case_reports_exactly_the_marked_lines() {
         for f in result
             .findings
             .iter()
-            .filter(|f| checked.contains(&f.rule_id))
+            .filter(|f| checked.contains(f.rule_id()))
         {
             *actual
-                .entry((f.file.clone(), f.line, f.rule_id.clone()))
+                .entry((f.file.to_string(), f.line, f.rule_id().to_string()))
                 .or_default() += 1;
         }
         let wanted: BTreeSet<(String, u32, String)> = exp
@@ -209,7 +210,7 @@ fn var_file_values_apply_only_when_given() {
     let dir = case("var-file");
     let without = scan_paths(vec![dir.clone()], Vec::new());
     assert!(
-        !without.findings.iter().any(|f| f.rule_id == "SM002"),
+        !without.findings.iter().any(|f| f.rule_id() == "SM002"),
         "the default (Disabled) applies without --var-file"
     );
 
@@ -237,4 +238,60 @@ fn var_file_values_apply_only_when_given() {
     assert_eq!(sm002.len(), 1, "{sm002:?}");
     assert!(sm002[0].0.ends_with("var-file/main.tf"), "{sm002:?}");
     assert_eq!(sm002[0].1, 12);
+}
+
+#[test]
+fn blocks_and_module_calls_without_instances_are_not_judged() {
+    // (case, addresses Terraform creates no instance of, addresses judged once)
+    let cases: [(&str, &[&str], &[&str]); 3] = [
+        (
+            "count",
+            &[
+                "aws_sagemaker_notebook_instance.research",
+                "aws_sagemaker_notebook_instance.never",
+                "aws_kms_key.notebooks",
+            ],
+            &[
+                "aws_sagemaker_notebook_instance.one",
+                "aws_sagemaker_notebook_instance.many",
+            ],
+        ),
+        (
+            "for-each",
+            &[
+                "aws_sagemaker_notebook_instance.per_name",
+                "aws_sagemaker_notebook_instance.labs",
+                "aws_sagemaker_notebook_instance.none",
+            ],
+            &[
+                "aws_sagemaker_notebook_instance.known",
+                "aws_sagemaker_notebook_instance.per_team",
+            ],
+        ),
+        (
+            "module-count",
+            &[
+                "module.sandbox.aws_sagemaker_notebook_instance.this",
+                "module.lab.aws_sagemaker_notebook_instance.this",
+            ],
+            &[
+                "module.prod.aws_sagemaker_notebook_instance.this",
+                "module.shared.aws_sagemaker_notebook_instance.this",
+            ],
+        ),
+    ];
+    for (name, absent, judged) in cases {
+        let result = scan_case(&case(name));
+        assert!(result.errors.is_empty(), "{name}: {:?}", result.errors);
+        let evaluated: BTreeSet<&str> = result.evaluations.iter().map(|e| &*e.resource).collect();
+        let reported: BTreeSet<&str> = result.findings.iter().map(|f| f.resource()).collect();
+        for a in absent {
+            assert!(!evaluated.contains(a), "{name}: {a} was evaluated");
+            assert!(!reported.contains(a), "{name}: {a} was reported");
+        }
+        for j in judged {
+            assert!(evaluated.contains(j), "{name}: {j} not evaluated");
+        }
+        assert_eq!(result.resources, judged.len(), "{name}: {evaluated:?}");
+    }
 }

@@ -36,7 +36,7 @@ fn run(dir: &Path, policy: Policy) -> ScanResult {
 fn kept(r: &ScanResult) -> BTreeSet<(String, String)> {
     r.findings
         .iter()
-        .map(|f| (f.resource.clone(), f.rule_id.clone()))
+        .map(|f| (f.resource().to_string(), f.rule_id().to_string()))
         .collect()
 }
 
@@ -46,8 +46,8 @@ fn silenced(r: &ScanResult) -> BTreeSet<(String, String, Origin, String)> {
         .iter()
         .map(|s| {
             (
-                s.finding.resource.clone(),
-                s.finding.rule_id.clone(),
+                s.finding.resource().to_string(),
+                s.finding.rule_id().to_string(),
                 s.suppression.kind,
                 s.suppression.reason.clone(),
             )
@@ -153,8 +153,8 @@ fn yaml_comments_and_metadata() {
     let ll: Vec<(u32, &str)> = r
         .findings
         .iter()
-        .filter(|f| f.rule_id.starts_with("LL"))
-        .map(|f| (f.line, f.rule_id.as_str()))
+        .filter(|f| f.rule_id().starts_with("LL"))
+        .map(|f| (f.line, f.rule_id()))
         .collect();
     let text = yaml_template();
     let root_line = text
@@ -249,18 +249,18 @@ fn cdk_template_metadata() {
     let sup = r
         .suppressed
         .iter()
-        .find(|s| s.finding.rule_id == "SM002")
+        .find(|s| s.finding.rule_id() == "SM002")
         .expect("SM002 suppressed");
     assert_eq!(
-        sup.finding.cdk_path.as_deref(),
+        sup.finding.cdk_path(),
         Some("MlStack/ResearchNotebook/Resource")
     );
     // The SM003 entry has no reason: it still suppresses, and LL001 asks for one.
     let ll: Vec<&str> = r
         .findings
         .iter()
-        .filter(|f| f.rule_id.starts_with("LL"))
-        .map(|f| f.rule_id.as_str())
+        .filter(|f| f.rule_id().starts_with("LL"))
+        .map(|f| f.rule_id())
         .collect();
     assert_eq!(ll, ["LL001"]);
 }
@@ -331,11 +331,11 @@ fn forbidding_inline_suppressions_restores_the_findings() {
     assert!(!forbidden
         .findings
         .iter()
-        .any(|f| f.rule_id.starts_with("LL")));
+        .any(|f| f.rule_id().starts_with("LL")));
     let lens_rules = |r: &ScanResult| {
         r.findings
             .iter()
-            .filter(|f| !f.rule_id.starts_with("LL"))
+            .filter(|f| !f.rule_id().starts_with("LL"))
             .count()
     };
     assert_eq!(
@@ -367,14 +367,14 @@ fn unused_suppressions_of_rules_not_run_are_not_judged() {
         ..Default::default()
     };
     let r = scan(&opts, &rules);
-    assert!(!r.findings.iter().any(|f| f.rule_id.starts_with("LL")));
+    assert!(!r.findings.iter().any(|f| f.rule_id().starts_with("LL")));
     // With every rule running, the same comment suppresses nothing and is reported.
     let r = run(dir.path(), Policy::default());
     let ll: Vec<&str> = r
         .findings
         .iter()
-        .filter(|f| f.rule_id.starts_with("LL"))
-        .map(|f| f.rule_id.as_str())
+        .filter(|f| f.rule_id().starts_with("LL"))
+        .map(|f| f.rule_id())
         .collect();
     assert_eq!(ll, ["LL003"]);
 }

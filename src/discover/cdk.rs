@@ -63,11 +63,24 @@ impl Assemblies {
         documents: &mut BTreeMap<PathBuf, bool>,
         notes: &mut Vec<String>,
     ) {
-        for app in std::mem::take(&mut self.apps) {
+        // Each app's `cdk.json` and manifest are read: in parallel, for a monorepo of apps.
+        // (rayon's threads are not started for fewer than two: start-up on one file).
+        use rayon::prelude::*;
+        let look = |app: PathBuf| {
             let dir = app.parent().map(Path::to_path_buf).unwrap_or_default();
             let out = dir.join(output_dir(&app));
+            let found = is_assembly_manifest(&out.join("manifest.json"));
+            (app, out, found)
+        };
+        let apps = std::mem::take(&mut self.apps);
+        let apps: Vec<(PathBuf, PathBuf, bool)> = if apps.len() < 2 {
+            apps.into_iter().map(look).collect()
+        } else {
+            apps.into_par_iter().map(look).collect()
+        };
+        for (app, out, found) in apps {
             let manifest = out.join("manifest.json");
-            if is_assembly_manifest(&manifest) {
+            if found {
                 self.dirs.insert(out);
             } else {
                 notes.push(format!(
@@ -79,7 +92,9 @@ impl Assemblies {
             }
         }
         // Looked up by ancestor, so that a monorepo with thousands of apps is not quadratic.
-        let inside = |path: &Path| path.ancestors().any(|a| self.dirs.contains(a));
+        let dirs: std::collections::HashSet<&Path> =
+            self.dirs.iter().map(PathBuf::as_path).collect();
+        let inside = |path: &Path| path.ancestors().any(|a| dirs.contains(a));
         let outermost: Vec<PathBuf> = self
             .dirs
             .iter()

@@ -35,19 +35,23 @@ fn command(s: Severity) -> &'static str {
 }
 
 fn annotation(f: &Finding) -> String {
-    let mut message = f.message.clone();
+    let mut message = f.message();
     let practices: Vec<String> = f
-        .lenses
+        .lenses()
         .iter()
         .map(|l| format!("{} ({})", l.practice, l.pillar))
         .collect();
     if !practices.is_empty() {
         message.push_str(&format!("\nLens: {}", practices.join(", ")));
     }
-    if let Some(p) = &f.cdk_path {
+    if let Some(p) = &f.cdk_path() {
         message.push_str(&format!("\nCDK construct: {p}"));
     }
-    message.push_str(&format!("\nResource: {} ({})", f.resource, f.resource_type));
+    message.push_str(&format!(
+        "\nResource: {} ({})",
+        f.resource(),
+        f.resource_type()
+    ));
     let mut props = vec![
         format!("file={}", escape_property(&f.file)),
         format!("line={}", f.line.max(1)),
@@ -63,9 +67,9 @@ fn annotation(f: &Finding) -> String {
         "title={}",
         escape_property(&format!(
             "{} [{}] {}",
-            f.rule_id,
+            f.rule_id(),
             f.severity.as_str(),
-            f.title
+            f.title()
         ))
     ));
     format!(

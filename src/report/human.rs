@@ -102,20 +102,20 @@ fn underline(text: &str, start: u32, end: u32) -> (usize, usize) {
 }
 
 fn finding_diag<'a>(f: &'a Finding, files: &[SourceFile], rules: &RuleSet) -> Diag<'a> {
-    let rule = rules.get(&f.rule_id);
+    let rule = rules.get(f.rule_id());
     let mut help = Vec::new();
     if let Some(r) = rule {
         help.push(first_sentence(&r.doc.fix));
     }
     let lenses: Vec<String> = f
-        .lenses
+        .lenses()
         .iter()
         .map(|l| format!("{} ({})", l.practice, l.pillar))
         .collect();
     if !lenses.is_empty() {
         help.push(format!("lens: {}", lenses.join(", ")));
     }
-    if let Some(p) = &f.cdk_path {
+    if let Some(p) = &f.cdk_path() {
         help.push(format!("CDK construct: {p}"));
     }
     let mut labels = Vec::new();
@@ -123,7 +123,7 @@ fn finding_diag<'a>(f: &'a Finding, files: &[SourceFile], rules: &RuleSet) -> Di
     if let Some(file) = source_of(files, f.file_index) {
         let (s, e) = underline(&file.text, f.span.start, f.span.end);
         labels.push(LabeledSpan::new_primary_with_span(
-            Some(f.message.clone()),
+            Some(f.message()),
             (s, e - s),
         ));
         for r in &f.related {
@@ -143,15 +143,18 @@ fn finding_diag<'a>(f: &'a Finding, files: &[SourceFile], rules: &RuleSet) -> Di
         source = Some(NamedSource::new(&f.file, file.text.clone()));
     }
     if rule.is_some() {
-        help.push(format!("run `lenslint explain {}` for details", f.rule_id));
+        help.push(format!(
+            "run `lenslint explain {}` for details",
+            f.rule_id()
+        ));
     }
     Diag {
         title: format!(
             "{} [{}] {} ({})",
-            f.rule_id,
+            f.rule_id(),
             f.severity.as_str(),
-            f.title,
-            f.resource
+            f.title(),
+            f.resource()
         ),
         code: "",
         severity: miette_severity(f.severity),
@@ -232,7 +235,7 @@ pub fn body(result: &ScanResult, rules: &RuleSet, style: Style) -> String {
     // Group by file, in path order: findings (already in line order), then that file's errors.
     let mut groups: BTreeMap<&str, (Vec<&Finding>, Vec<&ScanError>)> = BTreeMap::new();
     for f in &result.findings {
-        groups.entry(f.file.as_str()).or_default().0.push(f);
+        groups.entry(&*f.file).or_default().0.push(f);
     }
     for e in &result.errors {
         groups.entry(e.file.as_str()).or_default().1.push(e);
@@ -244,7 +247,11 @@ pub fn body(result: &ScanResult, rules: &RuleSet, style: Style) -> String {
             if h.render_report(&mut out, &d).is_err() {
                 out.push_str(&format!(
                     "{}:{}:{}: {} {}\n",
-                    f.file, f.line, f.column, f.rule_id, f.message
+                    f.file,
+                    f.line,
+                    f.column,
+                    f.rule_id(),
+                    f.message()
                 ));
             }
             out.push('\n');

@@ -22,7 +22,10 @@ fn failure_text(findings: &[&Finding]) -> String {
     for f in findings {
         out.push_str(&format!(
             "{}:{}:{}: {}\n",
-            f.file, f.line, f.column, f.message
+            f.file,
+            f.line,
+            f.column,
+            f.message()
         ));
         for r in &f.related {
             out.push_str(&format!(
@@ -32,12 +35,16 @@ fn failure_text(findings: &[&Finding]) -> String {
         }
     }
     if let Some(f) = findings.first() {
-        out.push_str(&format!("resource: {} ({})\n", f.resource, f.resource_type));
-        if let Some(p) = &f.cdk_path {
+        out.push_str(&format!(
+            "resource: {} ({})\n",
+            f.resource(),
+            f.resource_type()
+        ));
+        if let Some(p) = &f.cdk_path() {
             out.push_str(&format!("CDK construct: {p}\n"));
         }
         let practices: Vec<String> = f
-            .lenses
+            .lenses()
             .iter()
             .map(|l| format!("{} ({}, {})", l.practice, l.lens, l.pillar))
             .collect();
@@ -59,7 +66,7 @@ fn test_case(
         .iter()
         .filter_map(|fp| by_fp.get(fp.as_str()))
         .flatten()
-        .filter(|f| f.rule_id == e.rule_id)
+        .filter(|f| *f.rule_id() == *e.rule_id)
         .copied()
         .collect();
     behind.sort_by_key(|f| (f.line, f.column));
@@ -68,7 +75,7 @@ fn test_case(
         Verdict::Pass => TestCaseStatus::success(),
         Verdict::Fail if !behind.is_empty() => {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            s.set_message(behind[0].message.as_str())
+            s.set_message(behind[0].message())
                 .set_type(e.severity.as_str())
                 .set_description(failure_text(&behind));
             s

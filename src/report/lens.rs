@@ -149,7 +149,7 @@ impl<'a> LensView<'a> {
             let mut behind: Vec<&'a Finding> = Vec::new();
             for fp in &e.fingerprints {
                 if let Some(fs) = by_fp.get(fp.as_str()) {
-                    behind.extend(fs.iter().filter(|f| f.rule_id == e.rule_id));
+                    behind.extend(fs.iter().filter(|f| *f.rule_id() == *e.rule_id));
                 }
             }
             let standing = match e.outcome {
@@ -179,12 +179,12 @@ impl<'a> LensView<'a> {
         for ((lens, pillar, practice), acc) in rows {
             let mut findings = acc.findings;
             findings.sort_by(|a, b| {
-                (&a.file, a.line, a.column, &a.rule_id, &a.resource).cmp(&(
+                (&a.file, a.line, a.column, &a.rule_id(), &a.resource()).cmp(&(
                     &b.file,
                     b.line,
                     b.column,
-                    &b.rule_id,
-                    &b.resource,
+                    &b.rule_id(),
+                    &b.resource(),
                 ))
             });
             findings.dedup_by(|a, b| std::ptr::eq(*a, *b));
@@ -382,14 +382,14 @@ pub fn markdown(view: &LensView, summary: &Summary) -> String {
                     f.file,
                     f.line,
                     f.column,
-                    f.rule_id,
+                    f.rule_id(),
                     f.severity.as_str(),
-                    f.resource
+                    f.resource()
                 );
-                if let Some(c) = &f.cdk_path {
+                if let Some(c) = &f.cdk_path() {
                     line.push_str(&format!(" (CDK `{c}`)"));
                 }
-                line.push_str(&format!(": {}\n", md_cell(&f.message)));
+                line.push_str(&format!(": {}\n", md_cell(&f.message())));
                 out.push_str(&line);
             }
             if p.findings.len() > MAX_LISTED {
@@ -465,7 +465,11 @@ pub fn text(view: &LensView, style: Style) -> String {
                 for f in p.findings.iter().take(MAX_LISTED) {
                     out.push_str(&format!(
                         "            {}:{}:{} {} {}\n",
-                        f.file, f.line, f.column, f.rule_id, f.resource
+                        f.file,
+                        f.line,
+                        f.column,
+                        f.rule_id(),
+                        f.resource()
                     ));
                 }
                 if p.findings.len() > MAX_LISTED {

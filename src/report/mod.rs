@@ -112,15 +112,32 @@ pub struct RenderContext<'a> {
     pub show_suppressed: bool,
 }
 
+/// Writes the report in one format to `out` (JSON is serialized straight to it).
+pub fn write(
+    format: OutputFormat,
+    cx: &RenderContext,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        OutputFormat::Json => json::write(
+            out,
+            cx.result,
+            cx.summary,
+            cx.show_unknown,
+            cx.show_suppressed,
+        ),
+        _ => out.write_all(render(format, cx).as_bytes()),
+    }
+}
+
 /// Renders the report in one format.
 pub fn render(format: OutputFormat, cx: &RenderContext) -> String {
     match format {
         OutputFormat::Json => {
-            let mut s = json::render(cx.result, cx.summary, cx.show_unknown);
-            if cx.show_suppressed {
-                s = json::with_suppressed(&s, cx.result);
-            }
-            s
+            let mut buf = Vec::new();
+            // Writing to memory cannot fail; serializing a finding cannot either.
+            let _ = write(format, cx, &mut buf);
+            String::from_utf8_lossy(&buf).into_owned()
         }
         OutputFormat::Sarif => sarif::render(cx.result, cx.rules, cx.src_root.as_deref()),
         OutputFormat::Junit => junit::render(cx.result, cx.rules),
@@ -188,10 +205,10 @@ pub fn suppressed_list(result: &ScanResult) -> String {
             f.file,
             f.line,
             f.column,
-            f.rule_id,
+            f.rule_id(),
             f.severity.as_str(),
-            f.title,
-            f.resource
+            f.title(),
+            f.resource()
         ));
     }
     s

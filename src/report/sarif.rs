@@ -267,9 +267,9 @@ fn region(line: u32, column: u32, end_line: u32, end_column: u32) -> Value {
 }
 
 fn finding_result(f: &Finding, rules: &RuleSet) -> Value {
-    let rule_index = rules.rules.iter().position(|r| r.doc.id == f.rule_id);
-    let mut logical = json!({"name": f.resource, "kind": "resource"});
-    if let Some(p) = &f.cdk_path {
+    let rule_index = rules.rules.iter().position(|r| *r.doc.id == *f.rule_id());
+    let mut logical = json!({"name": f.resource(), "kind": "resource"});
+    if let Some(p) = &f.cdk_path() {
         logical["fullyQualifiedName"] = json!(p);
     }
     let location = json!({
@@ -296,23 +296,23 @@ fn finding_result(f: &Finding, rules: &RuleSet) -> Value {
         .collect();
     let mut props = Map::new();
     props.insert("severity".into(), json!(f.severity.as_str()));
-    props.insert("resource".into(), json!(f.resource));
-    props.insert("resourceType".into(), json!(f.resource_type));
-    if let Some(p) = &f.cdk_path {
+    props.insert("resource".into(), json!(f.resource()));
+    props.insert("resourceType".into(), json!(f.resource_type()));
+    if let Some(p) = &f.cdk_path() {
         props.insert("cdkPath".into(), json!(p));
     }
     props.insert(
         "lenses".into(),
         json!(f
-            .lenses
+            .lenses()
             .iter()
             .map(|l| format!("{}/{}", l.lens, l.practice))
             .collect::<Vec<_>>()),
     );
     let mut v = json!({
-        "ruleId": f.rule_id,
+        "ruleId": f.rule_id(),
         "level": level(f.severity),
-        "message": {"text": f.message},
+        "message": {"text": f.message()},
         "locations": [location],
         "partialFingerprints": {"lenslintFingerprint/v1": f.fingerprint},
         "properties": Value::Object(props),
