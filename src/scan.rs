@@ -89,19 +89,9 @@ struct JobOut {
 }
 
 fn error_at(file: &SourceFile, index: Option<usize>, e: &ParseError) -> ScanError {
-    let (line, column) = if file.text.is_empty() {
-        (1, 1)
-    } else {
-        let lc = file.line_col(e.span.start);
-        (lc.line, lc.column)
-    };
     ScanError {
-        file: file.display_path(),
-        line,
-        column,
-        message: e.message.clone(),
         file_index: index,
-        span: e.span,
+        ..crate::model::cdk::scan_error(file, e)
     }
 }
 

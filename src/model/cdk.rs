@@ -11,6 +11,7 @@
 
 use super::{cfn, SourceFile, Unit};
 use crate::finding::ScanError;
+use crate::model::terraform::modules::normalize;
 use crate::parse::parse_json;
 use crate::scan::{parse_document, read_text};
 use crate::tree::{Node, ParseError, Span};
@@ -205,23 +206,6 @@ fn nested_templates(root: &Node) -> Vec<PathBuf> {
             if plain && asset.ends_with(".json") {
                 out.push(p);
             }
-        }
-    }
-    out
-}
-
-/// `path` with `.` and `a/..` removed, for telling whether a file was read already.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
         }
     }
     out

@@ -16,10 +16,11 @@
 //! The unit's files are the plan file first, then the `.tf` files used.
 
 use super::{Format, Resource, SourceFile, Unit, UnitError};
+use crate::model::terraform::modules::normalize;
 use crate::tree::{Key, Kind, Node, ParseError, RefTarget, Span};
 use hcl_edit::structure::{Block, Body};
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// Deepest module nesting followed (plans are machine-written; this only bounds hostile ones).
 const MAX_MODULE_DEPTH: usize = 64;
@@ -581,23 +582,6 @@ fn tf_files(dir: &Path) -> Vec<PathBuf> {
         .unwrap_or_default();
     files.sort();
     files
-}
-
-/// `path` with `.` and `a/..` removed.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
