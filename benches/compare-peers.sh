@@ -13,6 +13,8 @@
 # Debian's packages. Each command runs once under /usr/bin/time (peak RSS), then RUNS times
 # (default 5) after WARMUP warm-up runs (default 1); a command whose first run took longer
 # than SLOW seconds (default 120) is timed by that run alone, and the table says "(1 run)".
+# PEERS_RUN="cfn-guard" runs only the peers named (any of checkov cfn-lint cfn-guard; default
+# all), e.g. to re-check one ratio without waiting minutes for checkov.
 # PEER_LIMIT=S stops a peer's run after S seconds (the table then shows "> S s" and a lower
 # bound for its ratio): checkov and cfn-lint take tens of minutes on 10,000 files.
 set -euo pipefail
@@ -25,6 +27,8 @@ WARMUP="${WARMUP:-1}"
 SLOW="${SLOW:-120}"
 PEER_LIMIT="${PEER_LIMIT:-}"
 SETS="${SETS:-corpus generated}"
+PEERS_RUN="${PEERS_RUN:-checkov cfn-lint cfn-guard}"
+wanted() { case " $PEERS_RUN " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 CORPUS="${CORPUS:-$ROOT/../shared/corpus}"
 GUARD_RULES="$ROOT/benches/sagemaker.guard"
 CHECKOV_VERSION=3.3.30
@@ -135,9 +139,15 @@ run_set() {
     rows+=("$(time_cmd "\`lenslint scan\`, RAYON_NUM_THREADS=1" "env RAYON_NUM_THREADS=1 $LENSLINT scan --format json $dir")")
     rows+=("$(time_cmd "\`lenslint dev parse\` (parse only)" "$LENSLINT dev parse $dir")")
     rows+=("$(time_cmd "\`cat\` of every file (floor)" "sh -c 'find $dir -type f -print0 | xargs -0 cat'")")
-    rows+=("$(time_cmd "cfn-guard $CFN_GUARD_VERSION validate (3 SageMaker rules)" "$CFN_GUARD validate -r $GUARD_RULES -d $dir --show-summary none" peer)")
-    rows+=("$(time_cmd "cfn-lint $CFN_LINT_VERSION (CloudFormation files)" "sh -c 'xargs -d \"\\n\" -a $list $CFN_LINT --'" peer)")
-    rows+=("$(time_cmd "checkov $CHECKOV_VERSION -d (cloudformation, terraform)" "$CHECKOV -d $dir --framework cloudformation terraform --quiet --compact --skip-download -o json" peer)")
+    if wanted cfn-guard; then
+        rows+=("$(time_cmd "cfn-guard $CFN_GUARD_VERSION validate (3 SageMaker rules)" "$CFN_GUARD validate -r $GUARD_RULES -d $dir --show-summary none" peer)")
+    fi
+    if wanted cfn-lint; then
+        rows+=("$(time_cmd "cfn-lint $CFN_LINT_VERSION (CloudFormation files)" "sh -c 'xargs -d \"\\n\" -a $list $CFN_LINT --'" peer)")
+    fi
+    if wanted checkov; then
+        rows+=("$(time_cmd "checkov $CHECKOV_VERSION -d (cloudformation, terraform)" "$CHECKOV -d $dir --framework cloudformation terraform --quiet --compact --skip-download -o json" peer)")
+    fi
     table "$name: $files files, $(du -sh "$dir" | cut -f1) ($(date -u +%Y-%m-%d), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))" "$files" "${rows[@]}"
 }
 
