@@ -39,6 +39,29 @@ pub struct RuleInfo {
     pub template: String,
 }
 
+impl RuleInfo {
+    /// What `rule`'s findings in `format` show: its message for that format, else the rule's.
+    pub fn of(rule: &crate::rules::Rule, format: crate::model::Format) -> RuleInfo {
+        RuleInfo {
+            id: rule.doc.id.clone(),
+            title: rule.doc.title.clone(),
+            lenses: rule
+                .lenses()
+                .map(|(lens, practice, pillar)| LensRef {
+                    lens: lens.into(),
+                    practice: practice.into(),
+                    pillar: pillar.into(),
+                })
+                .collect(),
+            template: rule
+                .target(format)
+                .and_then(|t| t.message.as_deref())
+                .unwrap_or(&rule.doc.message)
+                .to_string(),
+        }
+    }
+}
+
 /// What every finding on one resource shares.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResourceInfo {

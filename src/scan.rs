@@ -4,9 +4,7 @@
 
 use crate::discover::{discover, Job};
 use crate::engine::{evaluate_unit, RawEvaluation, RawUnknown, Verdict};
-use crate::finding::{
-    fingerprint, Finding, LensRef, RelatedLocation, ResourceInfo, RuleInfo, ScanError,
-};
+use crate::finding::{fingerprint, Finding, RelatedLocation, ResourceInfo, RuleInfo, ScanError};
 use crate::model::{cfn, terraform, Format, SourceFile, Unit};
 use crate::parse::{parse_json, parse_yaml, Parsed};
 use crate::rules::RuleSet;
@@ -374,40 +372,21 @@ fn to_unknown(unit: &Unit, rules: &RuleSet, u: RawUnknown) -> Unknown {
 }
 
 /// What the findings of one rule share, per format (built once per scan).
-pub struct RuleShared {
+struct RuleShared {
     cloudformation: Arc<RuleInfo>,
     terraform: Arc<RuleInfo>,
 }
 
 impl RuleShared {
-    pub fn of(rule: &crate::rules::Rule) -> RuleShared {
-        let info = |format| {
-            Arc::new(RuleInfo {
-                id: rule.doc.id.clone(),
-                title: rule.doc.title.clone(),
-                lenses: rule
-                    .lenses()
-                    .map(|(lens, practice, pillar)| LensRef {
-                        lens: lens.into(),
-                        practice: practice.into(),
-                        pillar: pillar.into(),
-                    })
-                    .collect(),
-                template: rule
-                    .target(format)
-                    .and_then(|t| t.message.as_deref())
-                    .unwrap_or(&rule.doc.message)
-                    .to_string(),
-            })
-        };
+    fn of(rule: &crate::rules::Rule) -> RuleShared {
         RuleShared {
-            cloudformation: info(Format::CloudFormation),
-            terraform: info(Format::Terraform),
+            cloudformation: Arc::new(RuleInfo::of(rule, Format::CloudFormation)),
+            terraform: Arc::new(RuleInfo::of(rule, Format::Terraform)),
         }
     }
 
     /// The rule as findings in `format` show it.
-    pub fn info(&self, format: Format) -> Arc<RuleInfo> {
+    fn info(&self, format: Format) -> Arc<RuleInfo> {
         match format {
             Format::CloudFormation => self.cloudformation.clone(),
             Format::Terraform | Format::TerraformPlan => self.terraform.clone(),

@@ -408,7 +408,7 @@ fn meta_finding(
     Some(Finding {
         rule: Arc::new(crate::finding::RuleInfo {
             template: message,
-            ..Arc::unwrap_or_clone(crate::scan::RuleShared::of(rule).info(unit.format))
+            ..crate::finding::RuleInfo::of(rule, unit.format)
         }),
         severity: rule.doc.severity,
         fingerprint: fingerprint(rule_id, &path, &resource, &fp_path),
