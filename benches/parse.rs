@@ -35,6 +35,17 @@ fn parse_yaml(b: Bencher) {
         });
 }
 
+/// The same files through saphyr-parser alone (what the fast YAML path is compared with).
+#[divan::bench(sample_count = 20)]
+fn parse_yaml_saphyr(b: Bencher) {
+    b.counter(BytesCount::new(common::bytes(&TREE.yaml)))
+        .bench(|| {
+            for (_, t) in &TREE.yaml {
+                black_box(lenslint::parse::yaml::parse_yaml_saphyr(t).is_ok());
+            }
+        });
+}
+
 #[divan::bench(sample_count = 20)]
 fn parse_json(b: Bencher) {
     b.counter(BytesCount::new(common::bytes(&TREE.json)))

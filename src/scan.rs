@@ -490,6 +490,10 @@ impl Timing {
         )
     }
 
+    pub fn is_on(&self) -> bool {
+        self.0.is_some()
+    }
+
     pub fn mark(&self, phase: &str) {
         if let Some(t) = &self.0 {
             let now = std::time::Instant::now();
@@ -513,6 +517,27 @@ fn job_bytes(job: &Job) -> u64 {
     match job {
         Job::Document { path, .. } => size(path),
         Job::Module { tf, .. } => tf.iter().map(size).sum(),
+    }
+}
+
+/// `LENSLINT_TIMING`: the slowest jobs (`LENSLINT_TIMING_JOBS` of them, default 8).
+fn print_slowest(mut jobs: Vec<(std::time::Duration, String)>) {
+    jobs.sort_unstable_by(|a, b| b.cmp(a));
+    let count = std::env::var("LENSLINT_TIMING_JOBS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(8);
+    for (took, label) in jobs.iter().take(count) {
+        let ms = took.as_secs_f64() * 1000.0;
+        eprintln!("lenslint: timing:   {ms:.1} ms {label}");
+    }
+}
+
+/// What a job reads, for the timing lines.
+fn job_label(job: &Job) -> String {
+    match job {
+        Job::Document { path, .. } => path.display().to_string(),
+        Job::Module { dir, .. } => format!("{} (module)", dir.display()),
     }
 }
 
@@ -547,8 +572,14 @@ pub fn scan_with_progress(
         .chain(discovery.tf_modules.iter().cloned())
         .collect();
     let shared: Vec<RuleShared> = rules.rules.iter().map(RuleShared::of).collect();
+    let slow = std::sync::Mutex::new(Vec::new());
+    let timed = timing.is_on();
     let run = |j: &Job| {
+        let t0 = timed.then(std::time::Instant::now);
         let out = run_job(j, rules, &shared, opts, &tf_dirs);
+        if let (Some(t0), Ok(mut slow)) = (t0, slow.lock()) {
+            slow.push((t0.elapsed(), job_label(j)));
+        }
         let n = job_files(j);
         let d = done.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
         progress(d, total);
@@ -577,6 +608,9 @@ pub fn scan_with_progress(
         outs.into_iter().map(|(_, o)| o).collect()
     };
     timing.mark("read, parse, evaluate (parallel)");
+    if let Ok(slow) = slow.into_inner() {
+        print_slowest(slow);
+    }
     drop(discovery.jobs);
     let mut result = ScanResult {
         errors: discovery.errors,

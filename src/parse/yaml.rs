@@ -11,6 +11,7 @@
 //! Continuation lines that PyYAML accepts but saphyr finds under-indented are handled in
 //! `yaml/relax.rs`.
 
+mod fast;
 mod relax;
 
 use std::borrow::Cow;
@@ -31,7 +32,32 @@ const ALIAS_BOMB: &str = "YAML alias expansion exceeds the node budget (alias bo
 
 /// Loads the first document of a YAML stream; an empty stream gives a `Null` root.
 pub fn parse_yaml(text: &str) -> Result<Parsed, ParseError> {
+    guard("YAML", || match fast::load(text) {
+        Some(parsed) => Ok(parsed),
+        None => relax::load(text),
+    })
+}
+
+/// Where the fast loader leaves `text` to saphyr-parser (a byte offset), if it does.
+#[doc(hidden)]
+pub fn fast_path_stop(text: &str) -> Option<usize> {
+    fast::load_or_stop(text).err()
+}
+
+/// [`parse_yaml`] through saphyr-parser only (for tests comparing the two loaders).
+#[doc(hidden)]
+pub fn parse_yaml_saphyr(text: &str) -> Result<Parsed, ParseError> {
     guard("YAML", || relax::load(text))
+}
+
+/// [`parse_yaml`] through the fast loader only: `None` when the text uses something it leaves
+/// to saphyr-parser (for tests comparing the two loaders).
+#[doc(hidden)]
+pub fn parse_yaml_fast(text: &str) -> Option<Parsed> {
+    guard("YAML", || {
+        fast::load(text).ok_or_else(|| ParseError::new("", Span::default()))
+    })
+    .ok()
 }
 
 /// How a node's tag changes it.
@@ -50,13 +76,36 @@ impl Tagging {
     fn of(tag: Option<&Tag>) -> Tagging {
         match tag {
             None => Tagging::None,
-            Some(t) if t.handle == "!" && !t.suffix.is_empty() => Tagging::Cfn(match &*t.suffix {
-                "Ref" | "Condition" => t.suffix.clone(),
-                other => format!("Fn::{other}"),
-            }),
+            Some(t) if t.handle == "!" && !t.suffix.is_empty() => Tagging::short(&t.suffix),
             Some(t) if t.is_yaml_core_schema() => Tagging::Core(t.suffix.clone()),
             Some(t) if t.handle.is_empty() && t.suffix == "!" => Tagging::NonSpecific,
             Some(_) => Tagging::None,
+        }
+    }
+
+    /// A `!Name` tag (primary handle, non-empty suffix): a CloudFormation function.
+    fn short(suffix: &str) -> Tagging {
+        Tagging::Cfn(match suffix {
+            "Ref" | "Condition" => suffix.to_string(),
+            other => format!("Fn::{other}"),
+        })
+    }
+}
+
+/// A node's properties: its anchor (0 for none) and tag.
+struct Props {
+    anchor: usize,
+    tagging: Tagging,
+    /// Whether it has a tag at all (its span starts at the tag).
+    tagged: bool,
+}
+
+impl Props {
+    fn of(anchor: usize, tag: Option<&Tag>) -> Props {
+        Props {
+            anchor,
+            tagging: Tagging::of(tag),
+            tagged: tag.is_some(),
         }
     }
 }
@@ -158,39 +207,62 @@ impl<'a> Loader<'a> {
             let end = self.offsets.byte(span.end.index());
             match event {
                 Event::Scalar(value, style, anchor, tag) => {
-                    let before = self.made;
-                    self.count(start)?;
-                    self.made.bytes += value.len();
-                    let node = self.scalar(value, style, anchor, tag.as_deref(), start, end);
-                    self.finish(node, 0, anchor, before);
+                    let props = Props::of(anchor, tag.as_deref());
+                    self.on_scalar(value, style, props, start, end)?
                 }
                 Event::SequenceStart(anchor, tag) => {
-                    self.open(Body::Seq(Vec::new()), anchor, tag.as_deref(), start, end)?
+                    let props = Props::of(anchor, tag.as_deref());
+                    self.open(Body::Seq(Vec::new()), props, start, end)?
                 }
                 Event::MappingStart(anchor, tag) => {
-                    let body = Body::Map(Vec::new(), None);
-                    self.open(body, anchor, tag.as_deref(), start, end)?
+                    let props = Props::of(anchor, tag.as_deref());
+                    self.open(Body::Map(Vec::new(), None), props, start, end)?
                 }
-                Event::SequenceEnd | Event::MappingEnd => {
-                    if let Some(frame) = self.stack.pop() {
-                        let (anchor, opened, height) = (frame.anchor, frame.opened, frame.height);
-                        let node = self.close(frame, start, end);
-                        self.finish(node, height + 1, anchor, opened);
-                    }
-                }
+                Event::SequenceEnd | Event::MappingEnd => self.on_close(start, end),
                 Event::Alias(id) => self.alias(id, start, end)?,
                 Event::DocumentEnd => break,
                 _ => {}
             }
         }
+        Ok(self.into_parsed())
+    }
+
+    fn on_scalar(
+        &mut self,
+        value: Cow<'_, str>,
+        style: ScalarStyle,
+        props: Props,
+        start: usize,
+        end: usize,
+    ) -> Result<(), ParseError> {
+        let before = self.made;
+        self.count(start)?;
+        self.made.bytes += value.len();
+        let anchor = props.anchor;
+        let node = self.scalar(value, style, props, start, end);
+        self.finish(node, 0, anchor, before);
+        Ok(())
+    }
+
+    /// Ends the innermost open collection.
+    fn on_close(&mut self, start: usize, end: usize) {
+        if let Some(frame) = self.stack.pop() {
+            let (anchor, opened, height) = (frame.anchor, frame.opened, frame.height);
+            let node = self.close(frame, start, end);
+            self.finish(node, height + 1, anchor, opened);
+        }
+    }
+
+    /// The loaded document (anchors filled in).
+    fn into_parsed(mut self) -> Parsed {
         let root = match self.root.take() {
             Some(root) => self.resolve(root),
             None => Node::new(Span::default(), Kind::Null),
         };
-        Ok(Parsed {
+        Parsed {
             root,
             warnings: self.warnings,
-        })
+        }
     }
 
     /// Accounts for one new node, failing past the budget.
@@ -210,18 +282,25 @@ impl<'a> Loader<'a> {
         &mut self,
         value: Cow<'_, str>,
         style: ScalarStyle,
-        anchor: usize,
-        tag: Option<&Tag>,
+        props: Props,
         start: usize,
         end: usize,
     ) -> Node {
-        let tagging = Tagging::of(tag);
-        let (tag_span, content) = if tag.is_some() || anchor != 0 {
+        let Props {
+            anchor,
+            tagging,
+            tagged,
+        } = props;
+        let (tag_span, content) = if tagged || anchor != 0 {
             properties(self.text, start, end)
         } else {
             (None, start)
         };
         let mut end = end;
+        if matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted) {
+            // saphyr's end can take in the blanks and comment after the closing quote.
+            end = quoted_end(self.text.as_bytes(), content).map_or(end, |e| e.min(end));
+        }
         if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
             end = content
                 + self
@@ -232,7 +311,7 @@ impl<'a> Loader<'a> {
                     .len();
         }
         let mut span = Span::new(content, end);
-        if value.is_empty() && style == ScalarStyle::Plain && tag.is_none() {
+        if value.is_empty() && style == ScalarStyle::Plain && !tagged {
             // An absent value is reported right after its `:` or `-` indicator.
             let at = match self.text.as_bytes().get(content) {
                 Some(b':' | b'-' | b'?') => content + 1,
@@ -287,22 +366,26 @@ impl<'a> Loader<'a> {
     fn open(
         &mut self,
         body: Body,
-        anchor: usize,
-        tag: Option<&Tag>,
+        props: Props,
         start: usize,
         end: usize,
     ) -> Result<(), ParseError> {
+        let Props {
+            anchor,
+            tagging,
+            tagged,
+        } = props;
         if self.stack.len() >= MAX_DEPTH {
             return Err(too_deep(Span::new(start, end.max(start))));
         }
         let opened = self.made;
         self.count(start)?;
-        let (tag_span, content) = if tag.is_some() || anchor != 0 {
+        let (tag_span, content) = if tagged || anchor != 0 {
             properties(self.text, start, end)
         } else {
             (None, start)
         };
-        let cfn = match Tagging::of(tag) {
+        let cfn = match tagging {
             Tagging::Cfn(name) => Some((name, tag_span.unwrap_or(Span::new(start, start)))),
             _ => None,
         };
@@ -495,6 +578,22 @@ fn wrap(name: String, tag_span: Span, value: Node) -> Node {
         span: tag_span,
     };
     Node::new(span, Kind::Map(vec![(key, value)]))
+}
+
+/// The offset just past the closing quote of the quoted scalar opening at `at`.
+fn quoted_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let quote = *bytes.get(at).filter(|&&q| q == b'\'' || q == b'"')?;
+    let mut i = at + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == b'"' => i += 1,
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 1,
+            b if b == quote => return Some(i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Finds the tag among the node properties (`&anchor`, `!tag`, in either order) that start at
