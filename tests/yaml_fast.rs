@@ -85,6 +85,8 @@ fn agree(name: &str, text: &str) -> bool {
 
 /// Documents the fast path reads itself.
 const TAKEN: &[&str] = &[
+    "A:\n  B: !Sub '{\n    \"x\": 1\n  }'\n  C: \"a\nb\n c\"\n",
+    "- A: 'one\ntwo'\n",
     "A: 'e'   # c\nB: \"f\" # c2\n",
     "A: plain\n  continued\n\n  after a blank\nB: x\n",
     "Description:\n  on the next line\n  and the one after\n",
@@ -133,6 +135,8 @@ const TAKEN: &[&str] = &[
 
 /// Documents the fast path leaves to saphyr-parser (errors, and what it does not read).
 const LEFT: &[&str] = &[
+    "A:\n  B: 'x\n---\n  y'\n",
+    "A:\n  B: 'x\n\ty'\n",
     "A: -1\nB: - \n",
     "A: 'e'   # c\nB: \"f\"\t# tab\n",
     "A: 1\n---\nB: 2\n",

@@ -48,6 +48,8 @@ pub(super) fn load_or_stop(text: &str) -> Result<Parsed, usize> {
         pos: 0,
         indent: None,
         depth: 0,
+        relax_rounds: 0,
+        max_rounds: super::relax::max_rounds(text),
         loader: Loader::new(text),
     };
     match fast.document() {
@@ -71,6 +73,10 @@ struct Fast<'a> {
     /// line; `None` at the end of the text.
     indent: Option<usize>,
     depth: usize,
+    /// Re-parses `relax` would have needed for under-indented quoted scalars so far, and the
+    /// most it may make (past that, the document is its to decide).
+    relax_rounds: usize,
+    max_rounds: usize,
     loader: Loader<'a>,
 }
 
@@ -466,7 +472,11 @@ impl<'a> Fast<'a> {
                 self.next_line()
             }
             Some(b'\'' | b'"') => {
-                let (value, style, end) = self.quoted_lines(at, Some(indent))?;
+                let (value, style, end, rounds) = self.quoted_lines(at, Some(indent))?;
+                self.relax_rounds += rounds;
+                if self.relax_rounds > self.max_rounds {
+                    return Err(Bail);
+                }
                 let start = tag.as_ref().map_or(at, |t| t.start);
                 self.scalar(value, style, tag, start, end)?;
                 self.pos = end;
@@ -583,16 +593,20 @@ impl<'a> Fast<'a> {
     /// A single-line quoted scalar opening at `at`: its value, style and end.
     fn quoted(&self, at: usize) -> R<(Cow<'a, str>, ScalarStyle, usize)> {
         self.quoted_lines(at, None)
+            .map(|(value, style, end, _)| (value, style, end))
     }
 
-    /// A quoted scalar opening at `at`, which may go on over lines indented deeper than
-    /// `indent` when that is given (each line break folded into a space, blank lines into
-    /// breaks, blanks around line breaks dropped).
+    /// A quoted scalar opening at `at`, which may go on over lines when `indent` (the column
+    /// of the collection holding it) is given: each line break folded into a space, blank
+    /// lines into breaks, blanks around line breaks dropped. Continuation lines indented no
+    /// deeper than `indent` are an error to saphyr-parser that `relax` mends by indenting them
+    /// (one space a round); they are read as that gives. Also returns the rounds it would take.
+    #[allow(clippy::type_complexity)]
     fn quoted_lines(
         &self,
         at: usize,
         indent: Option<usize>,
-    ) -> R<(Cow<'a, str>, ScalarStyle, usize)> {
+    ) -> R<(Cow<'a, str>, ScalarStyle, usize, usize)> {
         let quote = self.b[at];
         let from = at + 1;
         let mut i = from;
@@ -600,6 +614,8 @@ impl<'a> Fast<'a> {
         let mut copied = from;
         // Length of the value that trailing blanks may not be trimmed from (escapes).
         let mut kept = 0;
+        // Spaces the most under-indented continuation line lacks.
+        let mut shift = 0;
         loop {
             let Some(&c) = self.at(i) else {
                 return Err(Bail);
@@ -630,7 +646,17 @@ impl<'a> Fast<'a> {
                                 empty += 1;
                                 j += 1;
                             }
-                            Some(_) if spaces <= indent => return Err(Bail),
+                            Some(_) if spaces <= indent => {
+                                // A tab in such indentation, or a document marker, is an
+                                // error `relax` does not mend.
+                                let marker = self.b[line..].starts_with(b"---")
+                                    || self.b[line..].starts_with(b"...");
+                                if j != line + spaces || marker {
+                                    return Err(Bail);
+                                }
+                                shift = shift.max(indent + 1 - spaces);
+                                break;
+                            }
                             Some(_) => break,
                         }
                     }
@@ -678,7 +704,7 @@ impl<'a> Fast<'a> {
         } else {
             ScalarStyle::DoubleQuoted
         };
-        Ok((value, style, i + 1))
+        Ok((value, style, i + 1, shift))
     }
 
     /// The character a double-quoted escape at `at` (after the backslash) stands for, and the

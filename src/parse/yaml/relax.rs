@@ -31,7 +31,7 @@ pub(super) fn load(text: &str) -> Result<Parsed, ParseError> {
         Ok(parsed) => return Ok(parsed),
         Err(e) => e,
     };
-    let rounds = MAX_ROUNDS.min(REPARSE_BUDGET / text.len().max(1));
+    let rounds = max_rounds(text);
     let mut inserts: Vec<usize> = Vec::new();
     let mut error = first.clone();
     for _ in 0..rounds {
@@ -69,6 +69,11 @@ pub(super) fn load(text: &str) -> Result<Parsed, ParseError> {
     } else {
         Err(first)
     }
+}
+
+/// How many re-parses `text` may have.
+pub(super) fn max_rounds(text: &str) -> usize {
+    MAX_ROUNDS.min(REPARSE_BUDGET / text.len().max(1))
 }
 
 /// Offset of the start of the line holding `at`.
