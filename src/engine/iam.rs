@@ -11,15 +11,31 @@ use crate::tree::{Kind, Node, Span};
 
 /// IAM's wildcard match: `*` any run of characters, `?` one character, case-insensitive.
 pub fn glob(pattern: &str, text: &str) -> bool {
+    if pattern.is_ascii() && text.is_ascii() {
+        // Actions are ASCII: compare bytes, without allocating (this runs for every
+        // statement against every action a rule names).
+        return glob_units(pattern.as_bytes(), text.as_bytes(), |a, b| {
+            a.eq_ignore_ascii_case(b)
+        });
+    }
     let p: Vec<char> = pattern.to_lowercase().chars().collect();
     let t: Vec<char> = text.to_lowercase().chars().collect();
+    glob_units(&p, &t, |a, b| a == b)
+}
+
+fn glob_units<T: Copy + PartialEq + From<u8>>(
+    p: &[T],
+    t: &[T],
+    eq: impl Fn(&T, &T) -> bool,
+) -> bool {
+    let (any, one) = (T::from(b'*'), T::from(b'?'));
     let (mut pi, mut ti) = (0usize, 0usize);
     let (mut star, mut mark) = (None::<usize>, 0usize);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == one || eq(&p[pi], &t[ti])) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && p[pi] == any {
             star = Some(pi);
             mark = ti;
             pi += 1;
@@ -31,7 +47,7 @@ pub fn glob(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi] == any {
         pi += 1;
     }
     pi == p.len()
@@ -313,6 +329,9 @@ mod tests {
         assert!(glob("s*", "sagemaker:*"));
         assert!(glob("bedrock:Invoke*", "bedrock:InvokeModel"));
         assert!(!glob("bedrock:Get*", "bedrock:InvokeModel"));
+        assert!(glob("s3:Ge?Object", "S3:GETOBJECT"));
+        assert!(glob("sagemaker:É*", "sagemaker:éx"));
+        assert!(!glob("sagemaker:É?", "sagemaker:é"));
         assert!(glob("iam:Pass?ole", "iam:PassRole"));
     }
 }
