@@ -3,7 +3,7 @@
 //! results are merged in job order and sorted once at the end).
 
 use crate::discover::{discover, Job};
-use crate::engine::{evaluate_unit, RawEvaluation, RawUnknown, Verdict};
+use crate::engine::{evaluate_unit_with, RawEvaluation, RawUnknown, TypeIndex, Verdict};
 use crate::finding::{fingerprint, Finding, RelatedLocation, ResourceInfo, RuleInfo, ScanError};
 use crate::model::{cfn, terraform, Format, SourceFile, Unit};
 use crate::parse::{parse_json, parse_yaml, Parsed};
@@ -240,6 +240,7 @@ fn load_module(
 fn run_job(
     job: &Job,
     rules: &RuleSet,
+    index: &TypeIndex,
     shared: &[RuleShared],
     opts: &Options,
     tf_dirs: &[PathBuf],
@@ -250,7 +251,7 @@ fn run_job(
     };
     loaded
         .into_iter()
-        .map(|(unit, errors)| run_unit(job, unit, errors, rules, shared, opts))
+        .map(|(unit, errors)| run_unit(job, unit, errors, (rules, index), shared, opts))
         .collect()
 }
 
@@ -259,7 +260,7 @@ fn run_unit(
     job: &Job,
     unit: Option<Unit>,
     mut errors: Vec<ScanError>,
-    rules: &RuleSet,
+    (rules, index): (&RuleSet, &TypeIndex),
     shared: &[RuleShared],
     opts: &Options,
 ) -> JobOut {
@@ -276,7 +277,7 @@ fn run_unit(
             errors.push(error_at(f, Some(e.file), &e.error));
         }
     }
-    let (raw, raw_unknowns, raw_evals) = evaluate_unit(&unit, rules);
+    let (raw, raw_unknowns, raw_evals) = evaluate_unit_with(&unit, rules, index);
     let keys: Vec<(usize, usize)> = raw.iter().map(|r| (r.rule, r.resource)).collect();
     let mut names = UnitNames::new(&unit);
     let findings: Vec<Finding> = raw
@@ -572,11 +573,12 @@ pub fn scan_with_progress(
         .chain(discovery.tf_modules.iter().cloned())
         .collect();
     let shared: Vec<RuleShared> = rules.rules.iter().map(RuleShared::of).collect();
+    let index = TypeIndex::new(rules);
     let slow = std::sync::Mutex::new(Vec::new());
     let timed = timing.is_on();
     let run = |j: &Job| {
         let t0 = timed.then(std::time::Instant::now);
-        let out = run_job(j, rules, &shared, opts, &tf_dirs);
+        let out = run_job(j, rules, &index, &shared, opts, &tf_dirs);
         if let (Some(t0), Ok(mut slow)) = (t0, slow.lock()) {
             slow.push((t0.elapsed(), job_label(j)));
         }

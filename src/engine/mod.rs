@@ -10,7 +10,7 @@ pub mod graph;
 pub mod iam;
 pub mod path;
 
-use crate::model::{Resource, Unit};
+use crate::model::{Format, Resource, Unit};
 use crate::rules::RuleSet;
 use crate::tree::{Kind, Node, Span};
 use cond::{Cond, Op};
@@ -108,10 +108,55 @@ pub struct Ctx<'a> {
 /// Rule parameter overrides from the config, by rule id.
 pub type ParamOverrides = HashMap<String, serde_json::Map<String, Value>>;
 
+/// The rules that apply to each resource type, per format: built once per scan, not per unit.
+pub struct TypeIndex {
+    by_format: [HashMap<String, Vec<usize>>; 3],
+}
+
+impl TypeIndex {
+    pub fn new(rules: &RuleSet) -> TypeIndex {
+        let formats = [
+            Format::CloudFormation,
+            Format::Terraform,
+            Format::TerraformPlan,
+        ];
+        let by_format = formats.map(|format| {
+            let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
+            for (ri, rule) in rules.rules.iter().enumerate() {
+                if let Some(t) = rule.target(format) {
+                    for ty in &t.types {
+                        by_type.entry(ty.clone()).or_default().push(ri);
+                    }
+                }
+            }
+            by_type
+        });
+        TypeIndex { by_format }
+    }
+
+    fn rules_for(&self, format: Format, rtype: &str) -> Option<&[usize]> {
+        let i = match format {
+            Format::CloudFormation => 0,
+            Format::Terraform => 1,
+            Format::TerraformPlan => 2,
+        };
+        self.by_format[i].get(rtype).map(Vec::as_slice)
+    }
+}
+
 /// Runs every applicable rule on every resource of `unit`.
 pub fn evaluate_unit(
     unit: &Unit,
     rules: &RuleSet,
+) -> (Vec<RawFinding>, Vec<RawUnknown>, Vec<RawEvaluation>) {
+    evaluate_unit_with(unit, rules, &TypeIndex::new(rules))
+}
+
+/// [`evaluate_unit`] with the rules' index by type (of the same `rules`) made beforehand.
+pub fn evaluate_unit_with(
+    unit: &Unit,
+    rules: &RuleSet,
+    index: &TypeIndex,
 ) -> (Vec<RawFinding>, Vec<RawUnknown>, Vec<RawEvaluation>) {
     let graph = Graph::build(unit);
     let ctx = Ctx {
@@ -120,19 +165,11 @@ pub fn evaluate_unit(
         depth: std::cell::Cell::new(0),
     };
     let format = unit.format;
-    let mut by_type: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (ri, rule) in rules.rules.iter().enumerate() {
-        if let Some(t) = rule.target(format) {
-            for ty in &t.types {
-                by_type.entry(ty.as_str()).or_default().push(ri);
-            }
-        }
-    }
     let mut findings = Vec::new();
     let mut unknowns = Vec::new();
     let mut evaluations = Vec::new();
     for (i, res) in unit.resources.iter().enumerate() {
-        let Some(rule_ids) = by_type.get(res.rtype.as_str()) else {
+        let Some(rule_ids) = index.rules_for(format, &res.rtype) else {
             continue;
         };
         for &ri in rule_ids {

@@ -30,6 +30,10 @@ struct Tool {
 }
 
 /// Writes the report to `out`.
+/// Findings from which the report renders them on all threads (below it, starting rayon's
+/// threads would cost more than it saves: a one-template scan never does).
+const PARALLEL_FROM: usize = 4096;
+
 pub fn write(
     out: &mut dyn std::io::Write,
     result: &ScanResult,
@@ -37,18 +41,116 @@ pub fn write(
     show_unknown: bool,
     show_suppressed: bool,
 ) -> std::io::Result<()> {
+    let parallel_from = PARALLEL_FROM;
+    write_with(
+        out,
+        result,
+        summary,
+        (show_unknown, show_suppressed),
+        parallel_from,
+    )
+}
+
+/// [`write`]; from `parallel_from` findings up, the findings are rendered in parallel (in
+/// chunks, each as `serde_json` would indent it inside the document) and spliced into the
+/// rest of the document, byte for byte what the one-pass writer gives (a test compares them).
+fn write_with(
+    out: &mut dyn std::io::Write,
+    result: &ScanResult,
+    summary: &Summary,
+    (show_unknown, show_suppressed): (bool, bool),
+    parallel_from: usize,
+) -> std::io::Result<()> {
+    let parallel = result.findings.len() >= parallel_from;
     let doc = Doc {
         version: 1,
         tool: Tool {
             name: "lenslint",
             version: env!("CARGO_PKG_VERSION"),
         },
-        findings: &result.findings,
+        findings: if parallel { &[] } else { &result.findings },
         errors: &result.errors,
         summary,
         unknown: show_unknown.then_some(result.unknowns.as_slice()),
         suppressed: show_suppressed.then_some(result.suppressed.as_slice()),
     };
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::from)?;
+    if !parallel {
+        serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::from)?;
+        return out.write_all(b"\n");
+    }
+    let rest = serde_json::to_vec_pretty(&doc).map_err(std::io::Error::from)?;
+    // The first `"findings": []` is the findings' place: only `version` and `tool` (fixed
+    // values) come before it.
+    const EMPTY: &[u8] = b"\"findings\": []";
+    let Some(at) = memchr::memmem::find(&rest, EMPTY) else {
+        return Err(std::io::Error::other(
+            "JSON report: findings' place not found",
+        ));
+    };
+    use rayon::prelude::*;
+    let chunks: Vec<Vec<u8>> = result
+        .findings
+        .par_chunks(1024)
+        .map(render_items)
+        .collect::<Result<_, _>>()?;
+    out.write_all(&rest[..at])?;
+    out.write_all(b"\"findings\": [\n")?;
+    for (i, chunk) in chunks.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",\n")?;
+        }
+        out.write_all(chunk)?;
+    }
+    out.write_all(b"\n  ]")?;
+    out.write_all(&rest[at + EMPTY.len()..])?;
     out.write_all(b"\n")
+}
+
+/// Findings as items of the document's `findings` array: each pretty-printed, every line
+/// indented two levels (JSON strings hold no raw line breaks), separated by `,` lines.
+fn render_items(findings: &[crate::finding::Finding]) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(findings.len() * 1024);
+    let mut one = Vec::with_capacity(2048);
+    for (i, f) in findings.iter().enumerate() {
+        one.clear();
+        serde_json::to_writer_pretty(&mut one, f).map_err(std::io::Error::from)?;
+        if i > 0 {
+            out.extend_from_slice(b",\n");
+        }
+        out.extend_from_slice(b"    ");
+        let mut from = 0;
+        for nl in memchr::memchr_iter(b'\n', &one) {
+            out.extend_from_slice(&one[from..=nl]);
+            out.extend_from_slice(b"    ");
+            from = nl + 1;
+        }
+        out.extend_from_slice(&one[from..]);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The parallel writer gives the one-pass writer's bytes.
+    #[test]
+    fn parallel_rendering_is_byte_identical() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let rules = crate::rules::RuleSet::builtin().unwrap_or_else(|e| panic!("{e:?}"));
+        let opts = crate::scan::Options {
+            paths: vec![root.join("fixtures/rules")],
+            ..Default::default()
+        };
+        let result = crate::scan::scan(&opts, &rules);
+        assert!(result.findings.len() > 2000, "{}", result.findings.len());
+        let summary = Summary::of(&result, 0);
+        for flags in [(false, false), (true, true)] {
+            let mut one = Vec::new();
+            write_with(&mut one, &result, &summary, flags, usize::MAX).unwrap();
+            let mut split = Vec::new();
+            write_with(&mut split, &result, &summary, flags, 1).unwrap();
+            assert!(one == split, "flags {flags:?}");
+        }
+    }
 }
