@@ -88,23 +88,30 @@ fn write_with(
         ));
     };
     use rayon::prelude::*;
-    let chunks: Vec<Vec<u8>> = result
-        .findings
-        .par_chunks(1024)
-        .map(render_items)
-        .collect::<Result<_, _>>()?;
     out.write_all(&rest[..at])?;
     out.write_all(b"\"findings\": [\n")?;
-    for (i, chunk) in chunks.iter().enumerate() {
-        if i > 0 {
-            out.write_all(b",\n")?;
+    // Two chunks a thread at a time, so that the rendered text held stays small (about 0.5 MB a
+    // thread) however many findings there are.
+    let window = CHUNK * 2 * rayon::current_num_threads();
+    for (w, window) in result.findings.chunks(window).enumerate() {
+        let chunks: Vec<Vec<u8>> = window
+            .par_chunks(CHUNK)
+            .map(render_items)
+            .collect::<Result<_, _>>()?;
+        for (i, chunk) in chunks.iter().enumerate() {
+            if w > 0 || i > 0 {
+                out.write_all(b",\n")?;
+            }
+            out.write_all(chunk)?;
         }
-        out.write_all(chunk)?;
     }
     out.write_all(b"\n  ]")?;
     out.write_all(&rest[at + EMPTY.len()..])?;
     out.write_all(b"\n")
 }
+
+/// Findings one thread renders at a time.
+const CHUNK: usize = 256;
 
 /// Findings as items of the document's `findings` array: each pretty-printed, every line
 /// indented two levels (JSON strings hold no raw line breaks), separated by `,` lines.
