@@ -58,6 +58,9 @@ pub(super) fn load_or_stop(text: &str) -> Result<Parsed, usize> {
     }
 }
 
+/// A block mapping key: its value, style, end, and the offset of its `:`.
+type Key<'a> = (Cow<'a, str>, ScalarStyle, usize, usize);
+
 /// A tag read before a node: where it starts and what it does.
 struct Tag {
     start: usize,
@@ -196,8 +199,8 @@ impl<'a> Fast<'a> {
         let start = self.pos;
         if self.is_entry(start) {
             self.block_seq(indent, None)?;
-        } else if self.key_at(start)?.is_some() {
-            self.block_map(indent, None)?;
+        } else if let Some(key) = self.key_at(start)? {
+            self.block_map(indent, None, key)?;
         } else {
             return Err(Bail);
         }
@@ -233,8 +236,7 @@ impl<'a> Fast<'a> {
 
     /// The key of a block mapping entry starting at `at`, if the line holds one: the key's
     /// value, style, end, and the offset of its `:`.
-    #[allow(clippy::type_complexity)]
-    fn key_at(&self, at: usize) -> R<Option<(Cow<'a, str>, ScalarStyle, usize, usize)>> {
+    fn key_at(&self, at: usize) -> R<Option<Key<'a>>> {
         match self.at(at) {
             Some(b'\'' | b'"') => {
                 // A quoted scalar over several lines is not a key (the value reader decides).
@@ -285,15 +287,15 @@ impl<'a> Fast<'a> {
         }
     }
 
-    /// A block mapping whose keys are at column `indent`; `pos` is at its first key.
-    fn block_map(&mut self, indent: usize, tag: Option<Tag>) -> R<()> {
+    /// A block mapping whose keys are at column `indent`; `pos` is at its first key, which
+    /// the caller has read (to tell a mapping from a scalar).
+    fn block_map(&mut self, indent: usize, tag: Option<Tag>, first_key: Key<'a>) -> R<()> {
         self.enter()?;
         let first = self.pos;
         self.open(Body::Map(Vec::new(), None), tag, first)?;
+        let mut next = first_key;
         loop {
-            let Some((key, style, end, colon)) = self.key_at(self.pos)? else {
-                return Err(Bail);
-            };
+            let (key, style, end, colon) = next;
             let start = self.pos;
             self.scalar(key, style, None, start, end)?;
             self.pos = colon + 1;
@@ -301,6 +303,7 @@ impl<'a> Fast<'a> {
             if !self.more_items(indent, false)? {
                 break;
             }
+            next = self.key_at(self.pos)?.ok_or(Bail)?;
         }
         self.close(self.pos, self.pos);
         self.depth -= 1;
@@ -387,8 +390,8 @@ impl<'a> Fast<'a> {
         if self.is_entry(at) {
             return self.block_seq(column, None);
         }
-        if self.key_at(at)?.is_some() {
-            return self.block_map(column, None);
+        if let Some(key) = self.key_at(at)? {
+            return self.block_map(column, None, key);
         }
         self.inline(indent, None, false)
     }
@@ -420,8 +423,8 @@ impl<'a> Fast<'a> {
                 let at = self.pos;
                 if self.is_entry(at) {
                     self.block_seq(i, tag)
-                } else if self.key_at(at)?.is_some() {
-                    self.block_map(i, tag)
+                } else if let Some(key) = self.key_at(at)? {
+                    self.block_map(i, tag, key)
                 } else {
                     match self.at(at) {
                         Some(b'|' | b'>') => Err(Bail),
